@@ -1,0 +1,37 @@
+# BuzETA: `make run` for the product on embedded defaults, `make test` for the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+SIM_PORT ?= 8765
+
+.PHONY: run test lint format check migrate clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
+	@echo "Starting web on http://127.0.0.1:$(PORT), the worker and the BuzManager simulator (Ctrl-C stops all)."
+	PATH="$(CURDIR)/$(BIN):$$PATH" BUZETA_PORT=$(PORT) BUZ_SIM_PORT=$(SIM_PORT) \
+		BUZ_SIMULATOR_URL=http://127.0.0.1:$(SIM_PORT)/reports \
+		exec $(BIN)/honcho start -f Procfile
+
+test: $(BIN)/.installed
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,224 @@
+"""BuzETA settings: one module, driven by the environment (see .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from buzeta.env import (
+    env_bool,
+    env_clock,
+    env_float,
+    env_int,
+    env_is_set,
+    env_list,
+    env_str,
+    env_window,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+APP_ENV = env_str("APP_ENV", "development").lower()
+if APP_ENV not in ("development", "staging", "production"):
+    raise ImproperlyConfigured(f"APP_ENV must be development, staging or production, not {APP_ENV!r}")
+IS_DEVELOPMENT = APP_ENV == "development"
+
+# Off unless asked for, even in development: `make run` is the product, and
+# a customer must never see a debug page.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+if DEBUG and not IS_DEVELOPMENT:
+    raise ImproperlyConfigured("DJANGO_DEBUG may only be on when APP_ENV=development")
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not IS_DEVELOPMENT:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when APP_ENV is not development")
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - development only, refused above
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if IS_DEVELOPMENT else [])
+if not ALLOWED_HOSTS and not IS_DEVELOPMENT:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is required when APP_ENV is not development")
+
+DATA_DIR = Path(env_str("BUZETA_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_q",
+    "customers",
+    "statuses",
+    "odata",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Straight after SecurityMiddleware, as whitenoise documents, so static
+    # files skip the rest of the stack.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "buzeta.urls"
+WSGI_APPLICATION = "buzeta.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers carry on while the worker writes; the busy timeout
+    # makes a writer wait for the lock instead of failing at once.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-au"
+USE_I18N = True
+USE_TZ = True
+
+# --- Business rules (interface §3) -------------------------------------------
+
+BUZ_TIMEZONE = env_str("BUZ_TIMEZONE", "Australia/Sydney")
+try:
+    ZoneInfo(BUZ_TIMEZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"BUZ_TIMEZONE {BUZ_TIMEZONE!r} is not a known time zone") from None
+TIME_ZONE = BUZ_TIMEZONE
+
+BUZ_FINISHED_STATUSES = env_list(
+    "BUZ_FINISHED_STATUSES",
+    [
+        "cancelled",
+        "invoiced",
+        "invoice ex gst fees - actioned in xero",
+        "invoice ex gst fees - not in xero",
+    ],
+)
+BUZ_CONNECT_TIMEOUT = env_float("BUZ_CONNECT_TIMEOUT", 5.0, minimum=0.1)
+BUZ_READ_TIMEOUT = env_float("BUZ_READ_TIMEOUT", 20.0, minimum=0.1)
+BUZ_COOLDOWN_MINUTES = env_int("BUZ_COOLDOWN_MINUTES", 10, minimum=0)
+BUZ_FRESH_MINUTES = env_int("BUZ_FRESH_MINUTES", 5, minimum=0)
+BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
+BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
+
+# --- BuzManager accounts ------------------------------------------------------
+
+_HAS_CREDENTIALS = any(env_is_set(f"BUZ_{acc}_USERNAME") for acc in ("DD", "CBR"))
+BUZ_DEMO = env_bool("BUZ_DEMO", IS_DEVELOPMENT and not _HAS_CREDENTIALS)
+# The built-in simulator (manage.py buz_simulator) and the login it accepts.
+BUZ_SIMULATOR_URL = env_str("BUZ_SIMULATOR_URL", "http://127.0.0.1:8765/reports").rstrip("/")
+BUZ_SIMULATOR_USERNAME = env_str("BUZ_SIMULATOR_USERNAME", "buzeta")
+BUZ_SIMULATOR_PASSWORD = env_str("BUZ_SIMULATOR_PASSWORD", "demo")
+
+
+def _account(name: str, path: str) -> dict[str, str]:
+    if env_is_set(f"BUZ_{name}_URL"):  # an explicit URL always wins over demo mode
+        url = env_str(f"BUZ_{name}_URL")
+    elif BUZ_DEMO:
+        url = f"{BUZ_SIMULATOR_URL}/{path}"
+    else:
+        url = f"https://api.buzmanager.com/reports/{path}"
+    username = env_str(f"BUZ_{name}_USERNAME", BUZ_SIMULATOR_USERNAME if BUZ_DEMO else "")
+    password = env_str(f"BUZ_{name}_PASSWORD", BUZ_SIMULATOR_PASSWORD if BUZ_DEMO else "")
+    return {"url": url.rstrip("/"), "username": username, "password": password}
+
+
+BUZ_ACCOUNTS = {"DD": _account("DD", "DESDR"), "CBR": _account("CBR", "WATSO")}
+
+# --- Static files -------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+# Development serves straight from the source folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = IS_DEVELOPMENT
+WHITENOISE_AUTOREFRESH = IS_DEVELOPMENT
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if IS_DEVELOPMENT
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Background jobs (django-q2) ----------------------------------------------
+
+Q_CLUSTER = {
+    "name": "buzeta",
+    "orm": "default",
+    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    # A report makes a few upstream calls of up to BUZ_READ_TIMEOUT each.
+    "timeout": int(BUZ_READ_TIMEOUT * 6) + 30,
+    "retry": int(BUZ_READ_TIMEOUT * 6) + 60,
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 500,
+}
+
+# --- Logging and error tracking ----------------------------------------------
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from buzeta.sentry import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=APP_ENV)

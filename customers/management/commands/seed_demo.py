@@ -1,0 +1,46 @@
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from customers.services import customers_seed_demo
+
+
+def _demo_password() -> str:
+    """DEMO_ADMIN_PASSWORD, else one generated once and kept (0600) beside the database."""
+    given = os.environ.get("DEMO_ADMIN_PASSWORD", "").strip()
+    if given:
+        return given
+    path = Path(settings.DATA_DIR) / "demo-admin-password"
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n")
+    return password
+
+
+class Command(BaseCommand):
+    help = "Create demo customers matching the BuzManager simulator, and an admin user. Safe to run twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="prefix for the printed links")
+
+    def handle(self, *args, **options):
+        base_url = options["base_url"].rstrip("/")
+        for customer, created in customers_seed_demo():
+            state = "created" if created else "exists "
+            self.stdout.write(f"  {state} {customer.display_name:<26} {base_url}/{customer.obfuscated_id}")
+
+        password = _demo_password()
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            username="admin", defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True}
+        )
+        if created or not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        self.stdout.write(f"\nAdmin: {base_url}/admin/  user 'admin'  password '{password}'")

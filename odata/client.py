@@ -1,0 +1,249 @@
+"""HTTP client for BuzManager's read-only OData reporting API (interface §10)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode, urljoin
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from odata.errors import (
+    ODataError,
+    QueryTooLong,
+    UpstreamBadResponse,
+    UpstreamConnectionError,
+    UpstreamHTTPError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+# BuzManager sits behind proxies that reject longer request lines.
+MAX_URL_LENGTH = 2000
+# Guards against a server whose nextLink never ends.
+MAX_PAGES = 500
+
+OPEN_ORDERS_FILTER = "OrderStatus eq 'Work in Progress' and ProductionStatus ne null"
+
+# The only fields of an order line the product uses. Everything else
+# (costs, margins, PkId, notes, barcodes…) is dropped as it arrives.
+LINE_FIELDS = (
+    "RefNo",
+    "Descn",
+    "DateScheduled",
+    "ProductionLine",
+    "InventoryItem",
+    "ProductionStatus",
+    "FixedLine",
+    "OrderStatus",
+    "Customer",
+    "Qty",
+    "Location",
+)
+
+
+def odata_quote(value: str) -> str:
+    """An OData string literal: single quotes, with inner quotes doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _query_string(params: dict[str, str]) -> str:
+    # %20 rather than '+' for spaces: '+' is not a space to every OData server.
+    return urlencode(params, quote_via=quote, safe="$'(),")
+
+
+def keep_line_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {field: row[field] for field in LINE_FIELDS if field in row}
+
+
+class BuzClient:
+    """One BuzManager account. Thread-safe for GETs; one Session per account."""
+
+    def __init__(
+        self,
+        instance: str,
+        base_url: str,
+        *,
+        username: str = "",
+        password: str = "",
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        max_url_length: int = MAX_URL_LENGTH,
+        connect_retries: int = 2,
+    ) -> None:
+        self.instance = instance
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_url_length = max_url_length
+        self.session = requests.Session()
+        if username or password:
+            self.session.auth = (username, password)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "BuzETA"})
+        # Retry only failures to connect: the request never reached the
+        # server, so trying again is safe and cheap. Read timeouts and HTTP
+        # errors are not retried (they would only multiply a slow call).
+        retry = Retry(
+            total=connect_retries,
+            connect=connect_retries,
+            read=0,
+            status=0,
+            other=0,
+            redirect=0,
+            backoff_factor=0.2,
+            allowed_methods=frozenset({"GET"}),
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=10)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    # --- URLs -----------------------------------------------------------------
+
+    def url(self, entity_set: str, filter_expr: str | None = None) -> str:
+        url = f"{self.base_url}/{entity_set}"
+        if filter_expr:
+            url += "?" + _query_string({"$filter": filter_expr})
+        return url
+
+    def batched_in_filters(self, entity_set: str, base_filter: str, field: str, values: Sequence[str]) -> Iterator[str]:
+        """`base and field in (...)` filters whose URLs stay within max_url_length."""
+
+        def build(batch: list[str]) -> str:
+            return f"{base_filter} and {field} in ({','.join(odata_quote(v) for v in batch)})"
+
+        batch: list[str] = []
+        for value in values:
+            candidate = [*batch, value]
+            if len(self.url(entity_set, build(candidate))) <= self.max_url_length:
+                batch = candidate
+                continue
+            if not batch:
+                raise QueryTooLong(
+                    f"{field} value of {len(value)} characters does not fit in one URL",
+                    instance=self.instance,
+                )
+            yield build(batch)
+            batch = [value]
+        if batch:
+            yield build(batch)
+
+    # --- HTTP -------------------------------------------------------------------
+
+    def _get_json(self, url: str, entity_set: str) -> dict[str, Any]:
+        where = f"{self.instance} {entity_set}"
+        try:
+            response = self.session.get(url, timeout=self.timeout, allow_redirects=False)
+        except requests.Timeout as exc:
+            raise UpstreamTimeout(f"{where}: timed out ({type(exc).__name__})", instance=self.instance) from exc
+        except requests.RequestException as exc:
+            raise UpstreamConnectionError(
+                f"{where}: could not connect ({type(exc).__name__})", instance=self.instance
+            ) from exc
+
+        status = response.status_code
+        if status == 503:
+            raise UpstreamUnavailable(f"{where}: 503 Service Unavailable", instance=self.instance, status_code=503)
+        if status >= 400:
+            raise UpstreamHTTPError(f"{where}: HTTP {status}", instance=self.instance, status_code=status)
+        if status != 200:
+            # A redirect here is nearly always to a login page.
+            raise UpstreamBadResponse(f"{where}: unexpected HTTP {status}", instance=self.instance, status_code=status)
+
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            kind = response.headers.get("Content-Type", "?").split(";")[0]
+            raise UpstreamBadResponse(
+                f"{where}: body is not JSON ({kind}, {len(response.content)} bytes)", instance=self.instance
+            ) from exc
+        if not isinstance(payload, dict) or not isinstance(payload.get("value"), list):
+            raise UpstreamBadResponse(f"{where}: JSON without a 'value' list", instance=self.instance)
+        if not all(isinstance(row, dict) for row in payload["value"]):
+            raise UpstreamBadResponse(f"{where}: 'value' holds something other than objects", instance=self.instance)
+        next_link = payload.get("@odata.nextLink")
+        if next_link is not None and not isinstance(next_link, str):
+            raise UpstreamBadResponse(f"{where}: '@odata.nextLink' is not a string", instance=self.instance)
+        return payload
+
+    def get_all(self, entity_set: str, filter_expr: str | None = None) -> list[dict[str, Any]]:
+        """Every row of a query, following `@odata.nextLink` to the end."""
+        url: str | None = self.url(entity_set, filter_expr)
+        seen: set[str] = set()
+        rows: list[dict[str, Any]] = []
+        while url:
+            if url in seen or len(seen) >= MAX_PAGES:
+                raise UpstreamBadResponse(
+                    f"{self.instance} {entity_set}: paging did not end after {len(seen)} pages", instance=self.instance
+                )
+            seen.add(url)
+            payload = self._get_json(url, entity_set)
+            rows.extend(payload["value"])
+            next_link = payload.get("@odata.nextLink")
+            url = urljoin(url, next_link) if next_link else None
+        return rows
+
+    # --- Queries the product makes ------------------------------------------------
+
+    def group_members(self, group: str) -> list[str]:
+        # SalesReport spells it Order_Status, with an underscore.
+        filter_expr = f"CustomerGroup eq {odata_quote(group)} and Order_Status eq 'Work in Progress'"
+        rows = self.get_all("SalesReport", filter_expr)
+        return sorted({str(row["Customer"]).strip() for row in rows if row.get("Customer")})
+
+    def open_order_lines(self, name: str, *, is_group: bool = False) -> list[dict[str, Any]]:
+        """Open order lines of one customer, or of every member of a customer group."""
+        if not is_group:
+            filters: Iterator[str] | list[str] = [f"{OPEN_ORDERS_FILTER} and Customer eq {odata_quote(name)}"]
+        else:
+            members = self.group_members(name)
+            if not members:
+                return []
+            filters = self.batched_in_filters("JobsScheduleDetailed", OPEN_ORDERS_FILTER, "Customer", members)
+        rows: list[dict[str, Any]] = []
+        for filter_expr in filters:
+            rows.extend(keep_line_fields(row) for row in self.get_all("JobsScheduleDetailed", filter_expr))
+        return rows
+
+    def lookup(self, entity_set: str, ref_no: str) -> list[dict[str, Any]]:
+        """All rows of one order in an entity set, for staff lookups."""
+        return self.get_all(entity_set, f"RefNo eq {odata_quote(ref_no)}")
+
+
+_clients: dict[tuple[str, str, str, str, float, float], BuzClient] = {}
+_clients_lock = threading.Lock()
+
+
+def get_client(instance: str) -> BuzClient:
+    """The shared client of an account, built from settings (one Session each)."""
+    from django.conf import settings
+
+    try:
+        account = settings.BUZ_ACCOUNTS[instance]
+    except KeyError:
+        raise ODataError(f"unknown BuzManager instance {instance!r}") from None
+    key = (
+        instance,
+        account["url"],
+        account["username"],
+        account["password"],
+        settings.BUZ_CONNECT_TIMEOUT,
+        settings.BUZ_READ_TIMEOUT,
+    )
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = BuzClient(
+                instance,
+                account["url"],
+                username=account["username"],
+                password=account["password"],
+                connect_timeout=settings.BUZ_CONNECT_TIMEOUT,
+                read_timeout=settings.BUZ_READ_TIMEOUT,
+            )
+            _clients[key] = client
+        return client

@@ -1,0 +1,241 @@
+"""The report rules of interface §6, as plain functions over plain rows.
+
+Input rows are BuzManager `JobsScheduleDetailed` rows with an added
+`Instance` ("DD" or "CBR"). Nothing here touches the database or the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def text(value: Any) -> str:
+    """A value as shown to a customer: missing, null and NaN are blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def format_date(day: date | None) -> str:
+    """`12 Dec 2026`, the same in every locale; blank when unknown."""
+    if day is None:
+        return ""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def calendar_date(value: Any, tz: tzinfo) -> date | None:
+    """The calendar date in `tz` of an upstream DateScheduled.
+
+    Accepts `…Z`, `….000Z`, `+hh:mm` offsets and bare dates. A bare date is
+    already a calendar date; a timestamp without offset is UTC (the contract).
+    """
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        if _BARE_DATE.match(raw):
+            return date.fromisoformat(raw)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        log.warning("ignoring unreadable DateScheduled %r", raw)
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).date()
+
+
+def line_number(value: Any) -> float | str | None:
+    """FixedLine as a number when it is one (1, '1', ' 1 ', 1.0), else its text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return None if isinstance(value, float) and math.isnan(value) else value
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    return None if math.isnan(number) else number
+
+
+def _line_sort_key(number: float | str | None) -> tuple:
+    if number is None:
+        return (2, 0, "")
+    if isinstance(number, str):
+        return (1, 0, number)
+    return (0, number, "")
+
+
+def _ref_sort_key(ref_no: str) -> tuple:
+    return (0, int(ref_no), "") if ref_no.isdigit() else (1, 0, ref_no)
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    line_no: str
+    item: str
+    group: str
+    status: str  # as customers see it, after mapping
+    raw_status: str
+    descn: str
+    fields: Mapping[str, Any] = field(compare=False, hash=False, repr=False)  # the upstream row, for exports
+
+
+@dataclass
+class OrderBlock:
+    instance: str
+    ref_no: str
+    descn: str
+    customer: str
+    eta: date | None
+    lines: list[ReportLine]
+
+    @property
+    def key(self) -> str:
+        return f"{self.instance}-{self.ref_no}"
+
+    @property
+    def eta_display(self) -> str:
+        return format_date(self.eta)
+
+
+def is_finished(raw_statuses: Iterable[str], finished: frozenset[str]) -> bool:
+    """Finished when it has statuses and every non-empty one is finished.
+
+    An order with no status at all gives no sign of being finished, so it stays open.
+    """
+    present = [s.strip().casefold() for s in raw_statuses if s and s.strip()]
+    return bool(present) and all(s in finished for s in present)
+
+
+def build_orders(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    status_names: Mapping[str, str],
+    finished_statuses: Iterable[str],
+    tz: tzinfo,
+) -> list[OrderBlock]:
+    """Group rows into open orders, sorted and de-duplicated (interface §6)."""
+    finished = frozenset(s.strip().casefold() for s in finished_statuses)
+    grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    dropped = 0
+    for row in rows:
+        ref_no = text(row.get("RefNo"))
+        instance = text(row.get("Instance"))
+        if not ref_no or not instance:
+            dropped += 1
+            continue
+        grouped.setdefault((instance, ref_no), []).append(row)
+    if dropped:
+        log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
+
+    orders = []
+    for (instance, ref_no), order_rows in grouped.items():
+        if is_finished((text(r.get("ProductionStatus")) for r in order_rows), finished):
+            continue
+        dates = [d for d in (calendar_date(r.get("DateScheduled"), tz) for r in order_rows) if d]
+        eta = max(dates) if dates else None
+        orders.append(_order_block(instance, ref_no, eta, order_rows, status_names))
+
+    orders.sort(key=lambda o: (o.eta is None, o.eta or date.min, _ref_sort_key(o.ref_no), o.instance))
+    return orders
+
+
+def _order_block(
+    instance: str, ref_no: str, eta: date | None, rows: list[Mapping[str, Any]], status_names: Mapping[str, str]
+) -> OrderBlock:
+    seen: set[tuple] = set()
+    numbered: list[tuple[float | str | None, ReportLine]] = []
+    for row in rows:
+        number = line_number(row.get("FixedLine"))
+        raw_status = text(row.get("ProductionStatus"))
+        line = ReportLine(
+            line_no=text(number),
+            item=text(row.get("InventoryItem")),
+            group=text(row.get("ProductionLine")),
+            status=status_names.get(raw_status, raw_status),
+            raw_status=raw_status,
+            descn=text(row.get("Descn")),
+            fields=row,
+        )
+        # Every line shows the order's date, so lines differing only in the
+        # spelling of their own date are the same line.
+        identity = (line.line_no, line.item, line.group, raw_status, line.descn)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        numbered.append((number, line))
+    numbered.sort(key=lambda pair: _line_sort_key(pair[0]))
+    lines = [line for _, line in numbered]
+    descn = next((line.descn for line in lines if line.descn), "")
+    customer = next((text(r.get("Customer")) for r in rows if text(r.get("Customer"))), "")
+    return OrderBlock(instance=instance, ref_no=ref_no, descn=descn, customer=customer, eta=eta, lines=lines)
+
+
+# --- Filters ------------------------------------------------------------------------
+
+FILTER_KEYS = ("status", "group", "supplier")
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """Case-insensitive, exact-match filters; several values of a key mean any of them."""
+
+    status: frozenset[str] = frozenset()
+    group: frozenset[str] = frozenset()
+    supplier: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_values(cls, **values: Iterable[str]) -> ReportFilters:
+        return cls(**{k: frozenset(v.strip().casefold() for v in values.get(k, ()) if v.strip()) for k in FILTER_KEYS})
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.group or self.supplier)
+
+    def matches(self, order: OrderBlock, line: ReportLine) -> bool:
+        return (
+            (not self.status or line.status.casefold() in self.status)
+            and (not self.group or line.group.casefold() in self.group)
+            and (not self.supplier or order.instance.casefold() in self.supplier)
+        )
+
+
+def filter_orders(orders: Iterable[OrderBlock], filters: ReportFilters) -> list[OrderBlock]:
+    """Orders keeping only matching lines; orders left without lines are dropped."""
+    if not filters.active:
+        return list(orders)
+    kept = []
+    for order in orders:
+        lines = [line for line in order.lines if filters.matches(order, line)]
+        if lines:
+            kept.append(replace(order, lines=lines))
+    return kept
+
+
+def filter_options(orders: Iterable[OrderBlock]) -> dict[str, list[str]]:
+    """The values each filter can take in these orders, for the page's menus."""
+    statuses, groups, suppliers = set(), set(), set()
+    for order in orders:
+        suppliers.add(order.instance)
+        for line in order.lines:
+            if line.status:
+                statuses.add(line.status)
+            if line.group:
+                groups.add(line.group)
+    return {"status": sorted(statuses), "group": sorted(groups), "supplier": sorted(suppliers)}

@@ -1,0 +1,150 @@
+"""Building a customer's report: fetch both accounts, apply the rules of §6."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from customers.models import Customer
+from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
+from odata.services import FetchResult, fetch_open_lines_parallel
+from reports.rules import OrderBlock, ReportFilters, ReportLine, build_orders, filter_options, filter_orders
+from statuses.selectors import status_names_active
+
+
+def business_tz() -> ZoneInfo:
+    return ZoneInfo(settings.BUZ_TIMEZONE)
+
+
+def upstream_message(error: ODataError) -> str:
+    """What a customer is told about an upstream fault: what happened, when to retry."""
+    if isinstance(error, UpstreamUnavailable):
+        window = settings.BUZ_BLACKOUT
+        if window:
+            start, end = (t.strftime("%H:%M") for t in window)
+            return (
+                "Our production system is not answering right now. It is closed for reporting every day "
+                f"from {start} to {end} ({settings.BUZ_TIMEZONE} time); please try again after {end}."
+            )
+        return "Our production system is not answering right now. Please try again in a few minutes."
+    if isinstance(error, UpstreamTimeout):
+        return "Our production system took too long to answer. Please try again in a few minutes."
+    return "We could not get your orders from our production system just now. Please try again in a few minutes."
+
+
+class ReportUnavailable(Exception):
+    """No account could give data for this customer."""
+
+    def __init__(self, error: ODataError) -> None:
+        super().__init__(error.detail)
+        self.error = error
+        self.http_status = error.http_status
+        self.message = upstream_message(error)
+
+
+@dataclass
+class SourceInfo:
+    """Where one supplier's part of the report came from."""
+
+    instance: str
+    state: str  # "live" or "failed"
+    fetched_at: datetime | None = None
+    message: str = ""
+
+
+@dataclass
+class PageBlock:
+    order: OrderBlock
+    shown: bool
+    lines: list[tuple[ReportLine, bool]]
+
+
+@dataclass
+class Report:
+    customer_name: str
+    is_group: bool
+    orders: list[OrderBlock]  # every open order; the page hides, the export drops by filter
+    sources: list[SourceInfo]
+    generated_at: datetime
+    filters: ReportFilters = field(default_factory=ReportFilters)
+
+    @cached_property
+    def visible_orders(self) -> list[OrderBlock]:
+        return filter_orders(self.orders, self.filters)
+
+    @cached_property
+    def page_blocks(self) -> list[PageBlock]:
+        """Every order with its lines marked shown or hidden, so the page can re-filter without a reload."""
+        blocks = []
+        for order in self.orders:
+            lines = [(line, self.filters.matches(order, line)) for line in order.lines]
+            blocks.append(PageBlock(order, any(shown for _, shown in lines), lines))
+        return blocks
+
+    @property
+    def order_count(self) -> int:
+        return len(self.visible_orders)
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(o.lines) for o in self.visible_orders)
+
+    @cached_property
+    def options(self) -> dict[str, list[str]]:
+        return filter_options(self.orders)
+
+    @cached_property
+    def filter_menus(self) -> list[dict]:
+        """The page's three menus: each option with whether the current filters select it."""
+        labels = {"status": "Status", "group": "Group", "supplier": "Supplier"}
+        return [
+            {
+                "key": key,
+                "label": labels[key],
+                "options": [(value, value.casefold() in getattr(self.filters, key)) for value in values],
+            }
+            for key, values in self.options.items()
+        ]
+
+    @property
+    def failed_sources(self) -> list[SourceInfo]:
+        return [s for s in self.sources if s.state == "failed"]
+
+
+def _source_info(result: FetchResult) -> SourceInfo:
+    if result.ok:
+        return SourceInfo(result.target.instance, "live", result.fetched_at)
+    assert result.error is not None
+    return SourceInfo(result.target.instance, "failed", message=upstream_message(result.error))
+
+
+def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
+    """The customer's open-orders report, fetched now from every account they use.
+
+    Raises ReportUnavailable when no account answered; when only some did,
+    the report holds what arrived and says which supplier is missing.
+    """
+    results = fetch_open_lines_parallel(customer.fetch_targets)
+    failures = [r.error for r in results if r.error is not None]
+    if failures and len(failures) == len(results):
+        raise ReportUnavailable(failures[0])
+    rows = [row for result in results for row in result.rows]
+    orders = build_orders(
+        rows,
+        status_names=status_names_active(),
+        finished_statuses=settings.BUZ_FINISHED_STATUSES,
+        tz=business_tz(),
+    )
+    return Report(
+        customer_name=customer.display_name,
+        is_group=customer.is_group,
+        orders=orders,
+        sources=[_source_info(r) for r in results],
+        generated_at=timezone.now(),
+        filters=filters or ReportFilters(),
+    )

@@ -1,0 +1,66 @@
+// Filters the report in place: the server marks what the URL's filters hide,
+// this re-applies the same exact, case-insensitive match when a menu changes,
+// and keeps the URL (and any export links) in step so the view can be shared.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-filters]");
+  if (!form) return;
+
+  form.querySelectorAll("[data-no-js]").forEach(function (el) { el.hidden = true; });
+
+  function norm(value) { return (value || "").trim().toLowerCase(); }
+
+  function apply() {
+    var wanted = {
+      status: norm(form.elements.status && form.elements.status.value),
+      group: norm(form.elements.group && form.elements.group.value),
+      supplier: norm(form.elements.supplier && form.elements.supplier.value)
+    };
+    var orderCount = 0, lineCount = 0;
+    document.querySelectorAll("[data-order]").forEach(function (order) {
+      var supplierOk = !wanted.supplier || norm(order.dataset.supplier) === wanted.supplier;
+      var shown = 0;
+      order.querySelectorAll("[data-line]").forEach(function (row) {
+        var ok = supplierOk &&
+          (!wanted.status || norm(row.dataset.status) === wanted.status) &&
+          (!wanted.group || norm(row.dataset.group) === wanted.group);
+        row.hidden = !ok;
+        if (ok) shown += 1;
+      });
+      order.hidden = shown === 0;
+      if (shown) { orderCount += 1; lineCount += shown; }
+    });
+
+    setCount("orders", orderCount);
+    setCount("lines", lineCount);
+    var noMatch = document.querySelector("[data-no-match]");
+    if (noMatch) noMatch.hidden = orderCount > 0;
+
+    var params = new URLSearchParams();
+    ["status", "group", "supplier"].forEach(function (key) {
+      var el = form.elements[key];
+      if (el && el.value) params.set(key, el.value);
+    });
+    var query = params.toString();
+    history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    document.querySelectorAll("[data-export]").forEach(function (link) {
+      link.href = link.dataset.export + (query ? "?" + query : "");
+    });
+  }
+
+  function setCount(name, value) {
+    var el = document.querySelector('[data-count="' + name + '"]');
+    if (el) el.textContent = String(value);
+  }
+
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
+  var clear = form.querySelector("[data-clear]");
+  if (clear) {
+    clear.addEventListener("click", function (event) {
+      event.preventDefault();
+      form.querySelectorAll("select").forEach(function (select) { select.value = ""; });
+      apply();
+    });
+  }
+})();
