@@ -197,5 +197,7 @@ def make_server(config: SimulatorConfig, *, host: str = "127.0.0.1", port: int =
 def serve_in_thread(config: SimulatorConfig, *, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
     """Start a simulator on a background thread (tests, benchmarks). Call .shutdown() to stop."""
     server = make_server(config, host=host, port=port)
-    threading.Thread(target=server.serve_forever, name="buz-simulator", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="buz-simulator", daemon=True
+    ).start()
     return server

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from odata.simulator.server import SimulatorConfig, SimulatorServer, serve_in_thread
+
+DD_ROOT = "https://buz.test/reports/DESDR"
+CBR_ROOT = "https://buz.test/reports/WATSO"
+
+
+@pytest.fixture(autouse=True)
+def fake_upstream(settings) -> None:
+    """Unit tests talk to a host that only `responses` answers, never the real BuzManager."""
+    settings.BUZ_ACCOUNTS = {
+        "DD": {"url": DD_ROOT, "username": "dd-user", "password": "dd-pass"},
+        "CBR": {"url": CBR_ROOT, "username": "cbr-user", "password": "cbr-pass"},
+    }
+    settings.BUZ_BLACKOUT = None
+
+
+@pytest.fixture
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(username="sim", password="sim-pass", today=date(2026, 11, 23), page_size=50)
+
+
+@pytest.fixture
+def simulator(simulator_config, settings) -> Iterator[SimulatorServer]:
+    """A real simulator on a free port, with both accounts pointed at it."""
+    server = serve_in_thread(simulator_config)
+    settings.BUZ_ACCOUNTS = {
+        "DD": {"url": f"{server.root_url}/DESDR", "username": "sim", "password": "sim-pass"},
+        "CBR": {"url": f"{server.root_url}/WATSO", "username": "sim", "password": "sim-pass"},
+    }
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def make_customer(db):
+    from customers.models import Customer
+
+    def make(**fields) -> Customer:
+        fields.setdefault("display_name", "Northside Window Co")
+        fields.setdefault("dd_name", "Northside Window Co")
+        return Customer.objects.create(**fields)
+
+    return make

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from statuses.models import StatusMapping
+from tests.conftest import CBR_ROOT, DD_ROOT
+
+DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
+CBR_JOBS = f"{CBR_ROOT}/JobsScheduleDetailed"
+
+
+def line(ref="512877", line_no=1, status="In Production", **extra):
+    return {
+        "RefNo": ref,
+        "FixedLine": line_no,
+        "ProductionStatus": status,
+        "DateScheduled": "2026-12-08T00:00:00Z",
+        "ProductionLine": "Roller Blinds",
+        "InventoryItem": "Roller Blind Blockout",
+        "Descn": "Smith - upstairs",
+        "OrderStatus": "Work in Progress",
+        "Customer": "Northside Window Co",
+        "CostPrice": 88.2,
+        "Margin": 61.5,
+        **extra,
+    }
+
+
+@pytest.fixture
+def customer(make_customer):
+    return make_customer(display_name="Northside Window Co", dd_name="Northside Window Co")
+
+
+@responses.activate
+@pytest.mark.parametrize("prefix", ["/", "/etas/", "/sync/"])
+def test_report_page_lists_open_orders(client, customer, prefix):
+    responses.get(DD_JOBS, json={"value": [line(), line(line_no=2, status="Sewing")]})
+    response = client.get(f"{prefix}{customer.obfuscated_id}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Order 512877" in page
+    assert "8 Dec 2026" in page
+    assert "Sewing" in page and "Roller Blind Blockout" in page
+    assert "88.2" not in page and "61.5" not in page  # costs and margins never reach the page
+
+
+@responses.activate
+def test_a_trailing_slash_is_accepted(client, customer):
+    responses.get(DD_JOBS, json={"value": [line()]})
+    assert client.get(f"/etas/{customer.obfuscated_id}/").status_code == 200
+
+
+@responses.activate
+def test_both_accounts_are_fetched_and_shown_apart(client, make_customer):
+    both = make_customer(display_name="Sunset", dd_name="Sunset DD", cbr_name="Sunset CBR")
+    responses.get(DD_JOBS, json={"value": [line(ref="1")]})
+    responses.get(CBR_JOBS, json={"value": [line(ref="1", Customer="Sunset CBR")]})
+    page = client.get(f"/{both.obfuscated_id}").content.decode()
+    assert page.count("Order 1<") == 2
+    assert 'data-supplier="DD"' in page and 'data-supplier="CBR"' in page
+
+
+@responses.activate
+def test_active_mapping_renames_and_inactive_is_ignored(client, customer):
+    StatusMapping.objects.create(odata_status="In Production", custom_status="Being made", active=True)
+    StatusMapping.objects.create(odata_status="Sewing", custom_status="Hidden name", active=False)
+    responses.get(DD_JOBS, json={"value": [line(), line(line_no=2, status="Sewing")]})
+    page = client.get(f"/{customer.obfuscated_id}").content.decode()
+    assert "Being made" in page and ">In Production<" not in page
+    assert "Hidden name" not in page and ">Sewing<" in page
+
+
+@responses.activate
+def test_upstream_text_is_escaped(client, customer):
+    responses.get(DD_JOBS, json={"value": [line(Descn="<script>alert(1)</script>", InventoryItem="<b>x</b>")]})
+    page = client.get(f"/{customer.obfuscated_id}").content.decode()
+    assert "<script>alert(1)" not in page and "<b>x</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@responses.activate
+def test_no_open_orders_shows_an_empty_state(client, customer):
+    responses.get(DD_JOBS, json={"value": [line(status="Invoiced")]})
+    response = client.get(f"/{customer.obfuscated_id}")
+    assert response.status_code == 200
+    assert "No open orders" in response.content.decode()
+
+
+@responses.activate
+def test_filters_in_the_url_hide_non_matching_lines(client, customer):
+    responses.get(DD_JOBS, json={"value": [line(), line(line_no=2, status="Sewing")]})
+    response = client.get(f"/{customer.obfuscated_id}", {"status": "sewing"})
+    page = response.content.decode()
+    assert '<tr data-line data-status="In Production" data-group="Roller Blinds" hidden>' in page
+    assert '<tr data-line data-status="Sewing" data-group="Roller Blinds">' in page
+    assert response.context["report"].line_count == 1
+
+
+@pytest.mark.parametrize("bad_id", ["nope", "a" * 65, "has.dot", "%00", "../etc/passwd"])
+def test_unknown_or_malformed_ids_get_a_404_page(client, db, bad_id):
+    response = client.get(f"/{bad_id}")
+    assert response.status_code == 404
+    assert "find that page" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"status": "x" * 500}, {"group": ["a"] * 50}, {"supplier": "y" * 2500}],
+)
+def test_absurd_query_strings_get_a_400(client, customer, query):
+    response = client.get(f"/{customer.obfuscated_id}", query)
+    assert response.status_code == 400
+    assert "Traceback" not in response.content.decode()
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("upstream", "status", "words"),
+    [
+        ({"status": 503}, 503, "closed for reporting"),
+        ({"body": requests.exceptions.ReadTimeout()}, 504, "too long"),
+        ({"body": requests.exceptions.ConnectionError()}, 502, "could not get your orders"),
+        ({"body": "<html>Sign in</html>", "status": 200}, 502, "could not get your orders"),
+        ({"status": 500}, 502, "could not get your orders"),
+    ],
+)
+def test_upstream_faults_become_a_friendly_page(client, customer, settings, upstream, status, words):
+    from datetime import time
+
+    settings.BUZ_BLACKOUT = (time(10), time(16))
+    responses.get(DD_JOBS, **upstream)
+    response = client.get(f"/{customer.obfuscated_id}")
+    page = response.content.decode()
+    assert response.status_code == status
+    assert words in page
+    assert "buz.test" not in page and "$filter" not in page and "Traceback" not in page
+
+
+@responses.activate
+def test_one_account_down_shows_the_other_and_says_which_is_missing(client, make_customer):
+    both = make_customer(display_name="Sunset", dd_name="Sunset", cbr_name="Sunset")
+    responses.get(DD_JOBS, json={"value": [line(ref="1")]})
+    responses.get(CBR_JOBS, status=503)
+    response = client.get(f"/{both.obfuscated_id}")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Order 1<" in page
+    assert "Orders supplied by CBR are missing" in page
+
+
+def test_home_page_explains_and_shows_no_customer_data(client, customer):
+    page = client.get("/").content.decode()
+    assert "private link" in page
+    assert customer.display_name not in page and customer.obfuscated_id not in page

@@ -1,0 +1,98 @@
+"""Settings are read once at import, so each case starts a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIABLES = [
+    "APP_ENV", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "BUZ_DEMO",
+    "BUZ_DD_URL", "BUZ_CBR_URL", "BUZ_DD_USERNAME", "BUZ_DD_PASSWORD", "BUZ_CBR_USERNAME", "BUZ_CBR_PASSWORD",
+    "BUZ_BLACKOUT", "BUZ_FRESH_MINUTES", "BUZ_TIMEZONE", "BUZ_FINISHED_STATUSES", "SENTRY_DSN",
+]  # fmt: skip
+
+
+def load(tmp_path, **env) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    clean.update(BUZETA_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="buzeta.settings", **env)
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({'debug': s.DEBUG, 'accounts': s.BUZ_ACCOUNTS, 'demo': s.BUZ_DEMO, "
+        "'db': s.DATABASES['default']['ENGINE'], 'db_name': str(s.DATABASES['default']['NAME']), "
+        "'blackout': str(s.BUZ_BLACKOUT), 'fresh': s.BUZ_FRESH_MINUTES, 'finished': s.BUZ_FINISHED_STATUSES}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    if result.returncode:
+        return {"error": result.stderr.strip().splitlines()[-1]}
+    return json.loads(result.stdout)
+
+
+def test_defaults_are_a_working_demo_on_sqlite(tmp_path):
+    config = load(tmp_path)
+    assert config["demo"] is True
+    assert config["debug"] is False
+    assert config["accounts"]["DD"]["url"] == "http://127.0.0.1:8765/reports/DESDR"
+    assert config["accounts"]["CBR"]["url"] == "http://127.0.0.1:8765/reports/WATSO"
+    assert config["db"] == "django.db.backends.sqlite3"
+    assert config["db_name"] == str(tmp_path / "db.sqlite3")
+    assert config["blackout"] == "(datetime.time(10, 0), datetime.time(16, 0))"
+    assert config["fresh"] == 5
+    assert "invoiced" in config["finished"]
+
+
+def test_credentials_switch_demo_off_and_point_at_buzmanager(tmp_path):
+    config = load(tmp_path, BUZ_DD_USERNAME="u", BUZ_DD_PASSWORD="p")
+    assert config["demo"] is False
+    assert config["accounts"]["DD"] == {
+        "url": "https://api.buzmanager.com/reports/DESDR",
+        "username": "u",
+        "password": "p",
+    }
+
+
+def test_an_explicit_url_wins_over_demo_mode(tmp_path):
+    config = load(tmp_path, BUZ_DEMO="1", BUZ_CBR_URL="http://elsewhere.test/WATSO/")
+    assert config["accounts"]["CBR"]["url"] == "http://elsewhere.test/WATSO"
+    assert config["accounts"]["DD"]["url"].startswith("http://127.0.0.1:8765")
+
+
+def test_database_url_is_honoured(tmp_path):
+    config = load(tmp_path, DATABASE_URL="postgres://u:p@db.test:5432/buzeta")
+    assert config["db"] == "django.db.backends.postgresql"
+
+
+def test_finished_statuses_and_blackout_can_be_changed(tmp_path):
+    config = load(tmp_path, BUZ_FINISHED_STATUSES="Invoiced, Shipped", BUZ_BLACKOUT="off")
+    assert config["finished"] == ["Invoiced", "Shipped"]
+    assert config["blackout"] == "None"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"APP_ENV": "production", "ALLOWED_HOSTS": "eta.example"}, "DJANGO_SECRET_KEY is required"),
+        ({"APP_ENV": "production", "DJANGO_SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS is required"),
+        ({"APP_ENV": "prod"}, "APP_ENV must be"),
+        ({"BUZ_FRESH_MINUTES": "five"}, "BUZ_FRESH_MINUTES must be an integer"),
+        ({"BUZ_BLACKOUT": "10-16"}, "BUZ_BLACKOUT must"),
+        ({"BUZ_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
+        ({"BUZ_DEMO": "maybe"}, "BUZ_DEMO must be"),
+        ({"APP_ENV": "production", "DJANGO_DEBUG": "1"}, "DJANGO_DEBUG may only"),
+    ],
+)
+def test_bad_configuration_stops_start_up_with_a_clear_message(tmp_path, env, message):
+    assert message in load(tmp_path, **env).get("error", "")
+
+
+def test_production_refuses_demo_defaults_but_starts_when_configured(tmp_path):
+    config = load(tmp_path, APP_ENV="production", DJANGO_SECRET_KEY="s" * 50, ALLOWED_HOSTS="eta.example")
+    assert config["demo"] is False
+    assert config["accounts"]["DD"]["url"] == "https://api.buzmanager.com/reports/DESDR"
