@@ -12,8 +12,10 @@ CBR_ROOT = "https://buz.test/reports/WATSO"
 
 
 @pytest.fixture(autouse=True)
-def fake_upstream(settings) -> None:
-    """Unit tests talk to a host that only `responses` answers, never the real BuzManager."""
+def fake_upstream(settings, tmp_path) -> None:
+    """Unit tests talk to a host that only `responses` answers, never the real BuzManager,
+    and keep their files out of the real data directory."""
+    settings.DATA_DIR = tmp_path
     settings.BUZ_ACCOUNTS = {
         "DD": {"url": DD_ROOT, "username": "dd-user", "password": "dd-pass"},
         "CBR": {"url": CBR_ROOT, "username": "cbr-user", "password": "cbr-pass"},
