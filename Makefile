@@ -14,7 +14,7 @@ $(BIN)/.installed: requirements.txt
 	touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
 	@echo "Starting web on http://127.0.0.1:$(PORT), the worker and the BuzManager simulator (Ctrl-C stops all)."
 	PATH="$(CURDIR)/$(BIN):$$PATH" BUZETA_PORT=$(PORT) BUZ_SIM_PORT=$(SIM_PORT) \
