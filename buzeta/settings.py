@@ -102,6 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while the worker writes; the busy timeout
     # makes a writer wait for the lock instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file too: in-memory SQLite shares one cache with table locks
+    # that ignore the busy timeout, unlike the WAL file production runs on.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,

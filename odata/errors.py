@@ -48,3 +48,14 @@ class QueryTooLong(ODataError):
     """A single filter value that cannot fit in one URL; a data problem, not an outage."""
 
     kind = "query_too_long"
+
+
+_BY_KIND = {
+    cls.kind: cls
+    for cls in (UpstreamHTTPError, UpstreamUnavailable, UpstreamTimeout, UpstreamConnectionError, UpstreamBadResponse)
+}
+
+
+def error_from_kind(kind: str, detail: str, *, instance: str = "") -> ODataError:
+    """Rebuild a recorded failure, e.g. the outcome of another process's attempt."""
+    return _BY_KIND.get(kind, ODataError)(detail or kind, instance=instance)

@@ -1,51 +1,231 @@
-"""Getting customers' open order lines from BuzManager, both accounts at once."""
+"""Getting customers' open order lines: one fetch policy for every caller.
+
+Page, job, API, export and prewarm all call `cache_fetch` (or the parallel
+`fetch_targets`), which decides between cached data and a live call:
+
+1. cached data younger than BUZ_FRESH_MINUTES: served, no call;
+2. inside the BUZ_BLACKOUT window with cached data: served, no call;
+3. within BUZ_COOLDOWN_MINUTES of a 503 from that account: cache or a message, no call;
+4. otherwise one live call, shared by everyone asking for the same key at
+   the same time; on failure the cached copy with its age, else the error.
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.db import connections
+from django.db.models import Max
 from django.utils import timezone
 
 from customers.models import FetchTarget
 from odata.client import get_client
-from odata.errors import ODataError
+from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
+from odata.leases import lease_acquire, lease_release, lease_wait
+from odata.models import UpstreamCache
 
 log = logging.getLogger(__name__)
+
+# Where a result's rows came from.
+LIVE = "live"  # fetched from BuzManager for this request (or by a request it waited for)
+FRESH = "fresh"  # cached less than BUZ_FRESH_MINUTES ago; no call needed
+CACHED = "cached"  # an older copy, served because upstream is unavailable
+NONE = "none"  # no data: see `error`
 
 
 @dataclass
 class FetchResult:
-    """What one account gave for one customer: rows, or the error instead."""
-
     target: FetchTarget
+    source: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     fetched_at: datetime | None = None
+    reason: str = ""  # why cached data was served: "blackout", "cooldown" or an error kind
     error: ODataError | None = None
 
     @property
-    def ok(self) -> bool:
-        return self.error is None
+    def has_data(self) -> bool:
+        return self.source != NONE
 
 
-def fetch_open_lines(target: FetchTarget) -> FetchResult:
-    """Open order lines of one target from its account, each tagged with `Instance`."""
+def cache_key(target: FetchTarget) -> str:
+    kind = "group" if target.is_group else "customer"
+    return f"{target.instance}:{kind}:{target.name}"
+
+
+def in_blackout(moment: datetime | None = None) -> bool:
+    """Whether `moment` falls in the daily BUZ_BLACKOUT window, business time."""
+    window = settings.BUZ_BLACKOUT
+    if not window:
+        return False
+    local = (moment or timezone.now()).astimezone(ZoneInfo(settings.BUZ_TIMEZONE)).time()
+    start, end = window
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end  # a window across midnight
+
+
+def in_cooldown(instance: str, moment: datetime | None = None) -> bool:
+    """A 503 from this account in the last BUZ_COOLDOWN_MINUTES, with no success since."""
+    minutes = settings.BUZ_COOLDOWN_MINUTES
+    if not minutes:
+        return False
+    now = moment or timezone.now()
+    latest = UpstreamCache.objects.filter(instance=instance).aggregate(
+        last_503=Max("last_503_at"), last_success=Max("fetched_at")
+    )
+    last_503 = latest["last_503"]
+    if last_503 is None or now - last_503 >= timedelta(minutes=minutes):
+        return False
+    return latest["last_success"] is None or latest["last_success"] < last_503
+
+
+def _lease_ttl_seconds() -> float:
+    # Long enough for a group's several paged calls; a dead owner frees the key after this.
+    return 3 * (settings.BUZ_CONNECT_TIMEOUT + settings.BUZ_READ_TIMEOUT) + 10
+
+
+def _tagged(rows: list[dict[str, Any]], instance: str) -> list[dict[str, Any]]:
+    return [{**row, "Instance": instance} for row in rows]
+
+
+def _from_entry(target: FetchTarget, entry: UpstreamCache, source: str, reason: str = "", error=None) -> FetchResult:
+    return FetchResult(
+        target=target,
+        source=source,
+        rows=_tagged(entry.rows, target.instance),
+        fetched_at=entry.fetched_at,
+        reason=reason,
+        error=error,
+    )
+
+
+def _fallback(target: FetchTarget, entry: UpstreamCache | None, error: ODataError, reason: str) -> FetchResult:
+    if entry is not None and entry.has_data:
+        return _from_entry(target, entry, CACHED, reason=reason, error=error)
+    return FetchResult(target=target, source=NONE, error=error, reason=reason)
+
+
+def cache_fetch(target: FetchTarget) -> FetchResult:
+    """A target's open order lines under the fetch policy (see the module docstring)."""
+    key = cache_key(target)
+    now = timezone.now()
+    entry = UpstreamCache.objects.filter(key=key).first()
+    has_data = entry is not None and entry.has_data
+
+    fresh_for = timedelta(minutes=settings.BUZ_FRESH_MINUTES)
+    if has_data and fresh_for and now - entry.fetched_at < fresh_for:
+        return _from_entry(target, entry, FRESH)
+    if has_data and in_blackout(now):
+        return _from_entry(target, entry, CACHED, reason="blackout")
+    if in_cooldown(target.instance, now):
+        error = UpstreamUnavailable(f"{target.instance}: cooling down after a 503", instance=target.instance)
+        return _fallback(target, entry, error, reason="cooldown")
+    return _fetch_single_flight(target, key)
+
+
+def _fetch_single_flight(target: FetchTarget, key: str) -> FetchResult:
+    owner = uuid.uuid4().hex
+    ttl = _lease_ttl_seconds()
+    for _ in range(3):
+        if lease_acquire(key, owner, ttl_seconds=ttl):
+            try:
+                return _fetch_live(target, key)
+            finally:
+                lease_release(key, owner)
+        # Someone else is fetching this key: wait for them and share their outcome.
+        waiting_since = timezone.now()
+        lease_wait(key, timeout_seconds=ttl + 1)
+        entry = UpstreamCache.objects.filter(key=key).first()
+        if entry is not None and entry.last_attempt_at and entry.last_attempt_at >= waiting_since:
+            return _outcome_of(target, entry)
+        # The other fetcher died or never recorded anything: try to take the lease ourselves.
+    entry = UpstreamCache.objects.filter(key=key).first()
+    error = UpstreamUnavailable(f"{key}: could not get a fetch lease", instance=target.instance)
+    return _fallback(target, entry, error, reason=error.kind)
+
+
+def _outcome_of(target: FetchTarget, entry: UpstreamCache) -> FetchResult:
+    """The result another caller's live attempt just recorded."""
+    if entry.failing_since is None and entry.has_data:
+        return _from_entry(target, entry, LIVE)
+    error = error_from_kind(entry.last_error_kind, entry.last_error_detail, instance=target.instance)
+    return _fallback(target, entry, error, reason=error.kind)
+
+
+def _fetch_live(target: FetchTarget, key: str) -> FetchResult:
     try:
         rows = get_client(target.instance).open_order_lines(target.name, is_group=target.is_group)
     except ODataError as exc:
-        log.warning("BuzManager %s fetch failed (%s): %s", target.instance, exc.kind, exc.detail)
-        return FetchResult(target=target, error=exc)
-    for row in rows:
-        row["Instance"] = target.instance
-    return FetchResult(target=target, rows=rows, fetched_at=timezone.now())
+        return _record_failure(target, key, exc)
+    now = timezone.now()
+    UpstreamCache.objects.update_or_create(
+        key=key,
+        defaults={
+            "instance": target.instance,
+            "target_name": target.name,
+            "is_group": target.is_group,
+            "rows": rows,
+            "row_count": len(rows),
+            "fetched_at": now,
+            "last_attempt_at": now,
+            "last_error_kind": "",
+            "last_error_detail": "",
+            "failing_since": None,
+        },
+    )
+    return FetchResult(target=target, source=LIVE, rows=_tagged(rows, target.instance), fetched_at=now)
 
 
-def fetch_open_lines_parallel(targets: list[FetchTarget]) -> list[FetchResult]:
-    """Every target fetched at the same time, so a report costs one round trip, not two."""
+def _record_failure(target: FetchTarget, key: str, error: ODataError) -> FetchResult:
+    now = timezone.now()
+    # One Sentry event per incident: only the first failure of an account's
+    # run of failures is logged as an error; the rest are warnings.
+    new_incident = not UpstreamCache.objects.filter(instance=target.instance, failing_since__isnull=False).exists()
+    entry, _ = UpstreamCache.objects.get_or_create(
+        key=key, defaults={"instance": target.instance, "target_name": target.name, "is_group": target.is_group}
+    )
+    changes: dict[str, Any] = {
+        "last_attempt_at": now,
+        "last_error_kind": error.kind,
+        "last_error_detail": error.detail[:300],
+        "last_error_at": now,
+        "failing_since": entry.failing_since or now,
+    }
+    if isinstance(error, UpstreamUnavailable):
+        changes["last_503_at"] = now
+    UpstreamCache.objects.filter(pk=entry.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(entry, name, value)
+
+    fallback = "cached copy" if entry.has_data else "nothing cached"
+    message = "BuzManager %s unavailable for %s (%s: %s); serving %s"
+    args = (target.instance, key, error.kind, error.detail, fallback)
+    if new_incident:
+        log.error(message, *args)
+    else:
+        log.warning(message, *args)
+    return _fallback(target, entry, error, reason=error.kind)
+
+
+def _cache_fetch_in_thread(target: FetchTarget) -> FetchResult:
+    try:
+        return cache_fetch(target)
+    finally:
+        # Threads of our own pool get their own connections; close them here
+        # or each report would leak one.
+        connections.close_all()
+
+
+def fetch_targets(targets: list[FetchTarget]) -> list[FetchResult]:
+    """Every target under the fetch policy at the same time: a report costs one round trip, not two."""
     if len(targets) <= 1:
-        return [fetch_open_lines(t) for t in targets]
+        return [cache_fetch(t) for t in targets]
     with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="buz-fetch") as pool:
-        return list(pool.map(fetch_open_lines, targets))
+        return list(pool.map(_cache_fetch_in_thread, targets))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
-from odata.services import FetchResult, fetch_open_lines_parallel
+from odata.services import CACHED, NONE, FetchResult, fetch_targets, in_blackout
 from reports.rules import OrderBlock, ReportFilters, ReportLine, build_orders, filter_options, filter_orders
 from statuses.selectors import status_names_active
 
@@ -21,20 +21,32 @@ def business_tz() -> ZoneInfo:
     return ZoneInfo(settings.BUZ_TIMEZONE)
 
 
+def _blackout_text() -> str:
+    start, end = (t.strftime("%H:%M") for t in settings.BUZ_BLACKOUT)
+    return f"It is closed for reporting every day from {start} to {end} ({settings.BUZ_TIMEZONE} time)"
+
+
 def upstream_message(error: ODataError) -> str:
-    """What a customer is told about an upstream fault: what happened, when to retry."""
+    """What a customer is told when there is no data: what happened, when to retry."""
     if isinstance(error, UpstreamUnavailable):
-        window = settings.BUZ_BLACKOUT
-        if window:
-            start, end = (t.strftime("%H:%M") for t in window)
+        if settings.BUZ_BLACKOUT and in_blackout():
+            end = settings.BUZ_BLACKOUT[1].strftime("%H:%M")
             return (
-                "Our production system is not answering right now. It is closed for reporting every day "
-                f"from {start} to {end} ({settings.BUZ_TIMEZONE} time); please try again after {end}."
+                f"Our production system is not answering right now. {_blackout_text()}; please try again after {end}."
             )
         return "Our production system is not answering right now. Please try again in a few minutes."
     if isinstance(error, UpstreamTimeout):
         return "Our production system took too long to answer. Please try again in a few minutes."
     return "We could not get your orders from our production system just now. Please try again in a few minutes."
+
+
+def cached_reason(result: FetchResult) -> str:
+    """Why a customer is looking at a cached copy, in their words."""
+    if result.reason == "blackout":
+        return f"Our production system is closed for reporting at the moment. {_blackout_text()}."
+    if isinstance(result.error, UpstreamTimeout):
+        return "Our production system is answering too slowly right now."
+    return "Our production system is not answering right now."
 
 
 class ReportUnavailable(Exception):
@@ -52,7 +64,7 @@ class SourceInfo:
     """Where one supplier's part of the report came from."""
 
     instance: str
-    state: str  # "live" or "failed"
+    state: str  # "live", "cached" (upstream unavailable) or "failed" (nothing to show)
     fetched_at: datetime | None = None
     message: str = ""
 
@@ -115,24 +127,36 @@ class Report:
     def failed_sources(self) -> list[SourceInfo]:
         return [s for s in self.sources if s.state == "failed"]
 
+    @property
+    def cached_sources(self) -> list[SourceInfo]:
+        return [s for s in self.sources if s.state == "cached"]
+
+    @property
+    def data_as_of(self) -> datetime | None:
+        """When the oldest part of the shown data was fetched from BuzManager."""
+        times = [s.fetched_at for s in self.sources if s.fetched_at]
+        return min(times) if times else None
+
 
 def _source_info(result: FetchResult) -> SourceInfo:
-    if result.ok:
-        return SourceInfo(result.target.instance, "live", result.fetched_at)
-    assert result.error is not None
-    return SourceInfo(result.target.instance, "failed", message=upstream_message(result.error))
+    instance = result.target.instance
+    if result.source == NONE:
+        assert result.error is not None
+        return SourceInfo(instance, "failed", message=upstream_message(result.error))
+    if result.source == CACHED:
+        return SourceInfo(instance, "cached", result.fetched_at, message=cached_reason(result))
+    return SourceInfo(instance, "live", result.fetched_at)
 
 
 def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
-    """The customer's open-orders report, fetched now from every account they use.
+    """The customer's open-orders report from every account they use, under the fetch policy.
 
-    Raises ReportUnavailable when no account answered; when only some did,
-    the report holds what arrived and says which supplier is missing.
+    Raises ReportUnavailable when no account has data, live or cached; when
+    only some have, the report holds what there is and labels each part.
     """
-    results = fetch_open_lines_parallel(customer.fetch_targets)
-    failures = [r.error for r in results if r.error is not None]
-    if failures and len(failures) == len(results):
-        raise ReportUnavailable(failures[0])
+    results = fetch_targets(customer.fetch_targets)
+    if results and not any(r.has_data for r in results):
+        raise ReportUnavailable(results[0].error)
     rows = [row for result in results for row in result.rows]
     orders = build_orders(
         rows,

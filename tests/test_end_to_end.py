@@ -9,7 +9,8 @@ from django.core.management import call_command
 
 from customers.models import Customer
 
-pytestmark = pytest.mark.e2e
+# Reports fetch both accounts on threads with their own connections: commit for real.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -53,6 +53,7 @@ def test_a_trailing_slash_is_accepted(client, customer):
 
 
 @responses.activate
+@pytest.mark.django_db(transaction=True)
 def test_both_accounts_are_fetched_and_shown_apart(client, make_customer):
     both = make_customer(display_name="Sunset", dd_name="Sunset DD", cbr_name="Sunset CBR")
     responses.get(DD_JOBS, json={"value": [line(ref="1")]})
@@ -139,6 +140,7 @@ def test_upstream_faults_become_a_friendly_page(client, customer, settings, upst
 
 
 @responses.activate
+@pytest.mark.django_db(transaction=True)
 def test_one_account_down_shows_the_other_and_says_which_is_missing(client, make_customer):
     both = make_customer(display_name="Sunset", dd_name="Sunset", cbr_name="Sunset")
     responses.get(DD_JOBS, json={"value": [line(ref="1")]})

@@ -1,0 +1,124 @@
+"""What a customer sees when BuzManager is closed, failing, or half there."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+import pytest
+import responses
+import time_machine
+
+from odata.models import UpstreamCache
+from odata.services import cache_key
+from statuses.models import StatusMapping
+from tests.conftest import CBR_ROOT, DD_ROOT
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+ROW = {
+    "RefNo": "512877",
+    "FixedLine": 1,
+    "ProductionStatus": "Fabric Cut",
+    "DateScheduled": "2026-12-08T00:00:00Z",
+    "ProductionLine": "Curtains",
+    "InventoryItem": "Wave Curtain Linen",
+    "Descn": "Smith - upstairs",
+    "Customer": "Sunset",
+}
+
+
+@pytest.fixture(autouse=True)
+def policy(settings):
+    settings.BUZ_BLACKOUT = (clock(10), clock(16))
+    settings.BUZ_FRESH_MINUTES = 5
+    settings.BUZ_COOLDOWN_MINUTES = 10
+
+
+@pytest.fixture
+def customer(make_customer):
+    return make_customer(display_name="Sunset", dd_name="Sunset", cbr_name="Sunset")
+
+
+def cached(customer, instance: str, fetched_at: datetime, rows=None) -> None:
+    target = next(t for t in customer.fetch_targets if t.instance == instance)
+    rows = [dict(ROW)] if rows is None else rows
+    UpstreamCache.objects.create(
+        key=cache_key(target), instance=instance, target_name=target.name, rows=rows, fetched_at=fetched_at
+    )
+
+
+@responses.activate
+@pytest.mark.django_db(transaction=True)
+def test_during_the_blackout_the_page_says_it_is_cached_and_when(client, customer):
+    cached(customer, "DD", datetime(2026, 11, 23, 9, 30, tzinfo=SYDNEY))
+    cached(customer, "CBR", datetime(2026, 11, 23, 9, 31, tzinfo=SYDNEY))
+    with time_machine.travel(datetime(2026, 11, 23, 12, 0, tzinfo=SYDNEY), tick=False):
+        response = client.get(f"/{customer.obfuscated_id}")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert len(responses.calls) == 0
+    assert "Order 512877" in page
+    assert "cached copy of 23 Nov 2026, 9:30" in page
+    assert "closed for reporting" in page and "10:00 to 16:00" in page
+
+
+@responses.activate
+@pytest.mark.django_db(transaction=True)
+def test_one_account_failing_shows_the_live_half_and_the_cached_half_labelled(client, customer):
+    cached(customer, "CBR", datetime(2026, 11, 23, 7, 0, tzinfo=SYDNEY), rows=[dict(ROW, RefNo="300001")])
+    responses.get(f"{DD_ROOT}/JobsScheduleDetailed", json={"value": [ROW]})
+    responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", status=503)
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=SYDNEY), tick=False):
+        response = client.get(f"/{customer.obfuscated_id}")
+    page = response.content.decode()
+    report = response.context["report"]
+    assert {(s.instance, s.state) for s in report.sources} == {("DD", "live"), ("CBR", "cached")}
+    assert "Order 512877" in page and "Order 300001" in page
+    assert "Orders supplied by CBR are shown from our cached copy of 23 Nov 2026, 7:00" in page
+    assert "Orders supplied by DD" not in page
+
+
+@responses.activate
+@pytest.mark.django_db(transaction=True)
+def test_nothing_cached_and_upstream_closed_gives_a_503_page_saying_when_to_return(client, customer):
+    responses.get(f"{DD_ROOT}/JobsScheduleDetailed", status=503)
+    responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", status=503)
+    with time_machine.travel(datetime(2026, 11, 23, 11, 0, tzinfo=SYDNEY), tick=False):
+        response = client.get(f"/{customer.obfuscated_id}")
+    assert response.status_code == 503
+    assert "please try again after 16:00" in response.content.decode()
+
+
+@responses.activate
+def test_a_renamed_status_shows_at_once_even_from_cache(client, make_customer):
+    dd_only = make_customer(display_name="Northside", dd_name="Northside")
+    cached(dd_only, "DD", datetime(2026, 11, 23, 7, 58, tzinfo=SYDNEY))
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=SYDNEY), tick=False):
+        before = client.get(f"/{dd_only.obfuscated_id}").content.decode()
+        StatusMapping.objects.create(odata_status="Fabric Cut", custom_status="Being made")
+        after = client.get(f"/{dd_only.obfuscated_id}").content.decode()
+    assert ">Fabric Cut<" in before
+    assert ">Being made<" in after and ">Fabric Cut<" not in after
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_malformed_rows_never_break_the_page(client, make_customer):
+    dd_only = make_customer(display_name="Northside", dd_name="Northside")
+    responses.get(
+        f"{DD_ROOT}/JobsScheduleDetailed",
+        json={
+            "value": [
+                {},
+                {"RefNo": None},
+                {"RefNo": "1", "FixedLine": "abc", "DateScheduled": "garbage", "ProductionStatus": 7},
+                {"RefNo": ["x"], "Descn": {"a": 1}},
+                {"RefNo": "2", "FixedLine": 1e308, "InventoryItem": None},
+            ]
+        },
+    )
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=SYDNEY), tick=False):
+        response = client.get(f"/{dd_only.obfuscated_id}")
+    assert response.status_code == 200
+    assert "Order 1<" in response.content.decode()
