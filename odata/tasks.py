@@ -1,0 +1,17 @@
+"""django-q2 entry points: thin wrappers over services."""
+
+from __future__ import annotations
+
+import logging
+
+from odata.prewarm import cache_prewarm
+
+log = logging.getLogger(__name__)
+
+
+def prewarm_cache_task() -> str:
+    summary = cache_prewarm()
+    for line in summary.failed:
+        log.warning("prewarm: %s: %s", line.customer, line.describe())
+    log.info("%s", summary.describe())
+    return summary.describe()
