@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 LIVE = "live"  # fetched from BuzManager for this request (or by a request it waited for)
 FRESH = "fresh"  # cached less than BUZ_FRESH_MINUTES ago; no call needed
 CACHED = "cached"  # an older copy, served because upstream is unavailable
+STALE = "stale"  # an older copy while upstream may well answer: shown only with a refresh under way
 NONE = "none"  # no data: see `error`
 
 
@@ -48,10 +50,40 @@ class FetchResult:
     fetched_at: datetime | None = None
     reason: str = ""  # why cached data was served: "blackout", "cooldown" or an error kind
     error: ODataError | None = None
+    needs_live: bool = False  # from cache_peek: the policy would call upstream now
 
     @property
     def has_data(self) -> bool:
         return self.source != NONE
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data, for keeping a job's result in the database."""
+        return {
+            "instance": self.target.instance,
+            "name": self.target.name,
+            "is_group": self.target.is_group,
+            "source": self.source,
+            "rows": self.rows,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "reason": self.reason,
+            "error_kind": self.error.kind if self.error else "",
+            "error_detail": self.error.detail if self.error else "",
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FetchResult:
+        error = None
+        if data.get("error_kind"):
+            error = error_from_kind(data["error_kind"], data.get("error_detail", ""), instance=data["instance"])
+        fetched_at = data.get("fetched_at")
+        return cls(
+            target=FetchTarget(data["instance"], data["name"], data["is_group"]),
+            source=data["source"],
+            rows=data.get("rows") or [],
+            fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None,
+            reason=data.get("reason", ""),
+            error=error,
+        )
 
 
 def cache_key(target: FetchTarget) -> str:
@@ -112,8 +144,12 @@ def _fallback(target: FetchTarget, entry: UpstreamCache | None, error: ODataErro
     return FetchResult(target=target, source=NONE, error=error, reason=reason)
 
 
-def cache_fetch(target: FetchTarget) -> FetchResult:
-    """A target's open order lines under the fetch policy (see the module docstring)."""
+def cache_peek(target: FetchTarget) -> FetchResult:
+    """What the policy can answer without calling upstream; `needs_live` says it would call.
+
+    A stale copy comes back as STALE and an absent one as NONE, both with
+    `needs_live` set; pages show the former while a refresh runs.
+    """
     key = cache_key(target)
     now = timezone.now()
     entry = UpstreamCache.objects.filter(key=key).first()
@@ -127,7 +163,17 @@ def cache_fetch(target: FetchTarget) -> FetchResult:
     if in_cooldown(target.instance, now):
         error = UpstreamUnavailable(f"{target.instance}: cooling down after a 503", instance=target.instance)
         return _fallback(target, entry, error, reason="cooldown")
-    return _fetch_single_flight(target, key)
+    if has_data:
+        return FetchResult(target, STALE, _tagged(entry.rows, target.instance), entry.fetched_at, needs_live=True)
+    return FetchResult(target, NONE, needs_live=True)
+
+
+def cache_fetch(target: FetchTarget) -> FetchResult:
+    """A target's open order lines under the fetch policy (see the module docstring)."""
+    peeked = cache_peek(target)
+    if not peeked.needs_live:
+        return peeked
+    return _fetch_single_flight(target, cache_key(target))
 
 
 def _fetch_single_flight(target: FetchTarget, key: str) -> FetchResult:
@@ -223,9 +269,24 @@ def _cache_fetch_in_thread(target: FetchTarget) -> FetchResult:
         connections.close_all()
 
 
-def fetch_targets(targets: list[FetchTarget]) -> list[FetchResult]:
-    """Every target under the fetch policy at the same time: a report costs one round trip, not two."""
+def fetch_targets(
+    targets: list[FetchTarget], *, on_done: Callable[[FetchResult], None] | None = None
+) -> list[FetchResult]:
+    """Every target under the fetch policy at the same time: a report costs one round trip, not two.
+
+    `on_done` is called in the caller's thread as each target finishes (progress bars).
+    """
     if len(targets) <= 1:
-        return [cache_fetch(t) for t in targets]
+        results = [cache_fetch(t) for t in targets]
+        for result in results:
+            if on_done:
+                on_done(result)
+        return results
     with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="buz-fetch") as pool:
-        return list(pool.map(_cache_fetch_in_thread, targets))
+        futures = {pool.submit(_cache_fetch_in_thread, t): i for i, t in enumerate(targets)}
+        results: list[FetchResult | None] = [None] * len(targets)
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_done:
+                on_done(future.result())
+    return [r for r in results if r is not None]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
-from odata.services import CACHED, NONE, FetchResult, fetch_targets, in_blackout
+from odata.services import CACHED, NONE, STALE, FetchResult, fetch_targets, in_blackout
 from reports.rules import OrderBlock, ReportFilters, ReportLine, build_orders, filter_options, filter_orders
 from statuses.selectors import status_names_active
 
@@ -50,13 +50,16 @@ def cached_reason(result: FetchResult) -> str:
 
 
 class ReportUnavailable(Exception):
-    """No account could give data for this customer."""
+    """No data to show: what to tell the customer, and the page's HTTP status."""
 
-    def __init__(self, error: ODataError) -> None:
-        super().__init__(error.detail)
-        self.error = error
-        self.http_status = error.http_status
-        self.message = upstream_message(error)
+    def __init__(self, message: str, *, http_status: int = 502) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+
+    @classmethod
+    def from_error(cls, error: ODataError) -> ReportUnavailable:
+        return cls(upstream_message(error), http_status=error.http_status)
 
 
 @dataclass
@@ -64,7 +67,7 @@ class SourceInfo:
     """Where one supplier's part of the report came from."""
 
     instance: str
-    state: str  # "live", "cached" (upstream unavailable) or "failed" (nothing to show)
+    state: str  # "live", "cached" (upstream unavailable), "stale" (refresh under way) or "failed" (nothing)
     fetched_at: datetime | None = None
     message: str = ""
 
@@ -132,6 +135,16 @@ class Report:
         return [s for s in self.sources if s.state == "cached"]
 
     @property
+    def is_stale(self) -> bool:
+        return any(s.state == "stale" for s in self.sources)
+
+    @property
+    def source_summary(self) -> str:
+        """live, cached or mixed: where the shown data came from, in one word."""
+        states = {"cached" if s.state in ("cached", "stale") else s.state for s in self.sources if s.state != "failed"}
+        return states.pop() if len(states) == 1 else "mixed"
+
+    @property
     def data_as_of(self) -> datetime | None:
         """When the oldest part of the shown data was fetched from BuzManager."""
         times = [s.fetched_at for s in self.sources if s.fetched_at]
@@ -145,18 +158,21 @@ def _source_info(result: FetchResult) -> SourceInfo:
         return SourceInfo(instance, "failed", message=upstream_message(result.error))
     if result.source == CACHED:
         return SourceInfo(instance, "cached", result.fetched_at, message=cached_reason(result))
+    if result.source == STALE:
+        return SourceInfo(instance, "stale", result.fetched_at)
     return SourceInfo(instance, "live", result.fetched_at)
 
 
-def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
-    """The customer's open-orders report from every account they use, under the fetch policy.
+def report_from_results(
+    *, customer: Customer, results: list[FetchResult], filters: ReportFilters | None = None
+) -> Report:
+    """The report from what each account gave (live, cached or stored with a job).
 
-    Raises ReportUnavailable when no account has data, live or cached; when
-    only some have, the report holds what there is and labels each part.
+    Raises ReportUnavailable when no account has data; when only some have,
+    the report holds what there is and labels each part.
     """
-    results = fetch_targets(customer.fetch_targets)
     if results and not any(r.has_data for r in results):
-        raise ReportUnavailable(results[0].error)
+        raise ReportUnavailable.from_error(next(r.error for r in results if r.error) or ODataError("no data"))
     rows = [row for result in results for row in result.rows]
     orders = build_orders(
         rows,
@@ -172,3 +188,8 @@ def report_build(*, customer: Customer, filters: ReportFilters | None = None) ->
         generated_at=timezone.now(),
         filters=filters or ReportFilters(),
     )
+
+
+def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
+    """The customer's report under the fetch policy, built inside the caller (blocking)."""
+    return report_from_results(customer=customer, results=fetch_targets(customer.fetch_targets), filters=filters)

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
 
 from customers.models import Customer
+from reports.jobs import job_report, job_start_or_join, job_status, report_page
+from reports.models import ReportJob
 from reports.rules import FILTER_KEYS, ReportFilters
-from reports.services import ReportUnavailable, report_build
+from reports.services import Report, ReportUnavailable, report_build
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +39,86 @@ def _customer_or_404(request: HttpRequest, obfuscated_id: str) -> Customer:
     return get_object_or_404(Customer, obfuscated_id=obfuscated_id)
 
 
-def _render_report(request: HttpRequest, customer: Customer) -> HttpResponse:
+def _job_or_none(job_id: str) -> ReportJob | None:
+    try:
+        return ReportJob.objects.select_related("customer").get(pk=uuid.UUID(job_id))
+    except (ValueError, ReportJob.DoesNotExist):
+        return None
+
+
+def _with_query(request: HttpRequest, path: str) -> str:
+    query = request.META.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path
+
+
+def _report_response(request: HttpRequest, report: Report, *, refresh_job: ReportJob | None = None) -> HttpResponse:
+    context = {"report": report, "tz_name": settings.BUZ_TIMEZONE, "refresh_job": refresh_job}
+    return render(request, "reports/report.html", context)
+
+
+def _unavailable_response(request: HttpRequest, customer: Customer, exc: ReportUnavailable) -> HttpResponse:
+    context = {"customer": customer, "message": exc.message}
+    return render(request, "reports/unavailable.html", context, status=exc.http_status)
+
+
+@require_safe
+def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
+    """The report at once when usable data exists, else a loading page that follows a job."""
+    customer = _customer_or_404(request, obfuscated_id)
+    filters = filters_from_query(request.GET)
+    try:
+        plan = report_page(customer=customer, filters=filters)
+    except ReportUnavailable as exc:
+        return _unavailable_response(request, customer, exc)
+    if plan.report is not None:
+        return _report_response(request, plan.report, refresh_job=plan.job)
+    return render(request, "reports/loading.html", {"customer": customer, "job": plan.job})
+
+
+@require_safe
+def sync_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
+    """The report built inside the request, however long upstream takes."""
+    customer = _customer_or_404(request, obfuscated_id)
     filters = filters_from_query(request.GET)
     try:
         report = report_build(customer=customer, filters=filters)
     except ReportUnavailable as exc:
-        return render(
-            request,
-            "reports/unavailable.html",
-            {"customer_name": customer.display_name, "message": exc.message},
-            status=exc.http_status,
-        )
-    return render(request, "reports/report.html", {"report": report, "tz_name": settings.BUZ_TIMEZONE})
+        return _unavailable_response(request, customer, exc)
+    return _report_response(request, report)
 
 
-def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
-    return _render_report(request, _customer_or_404(request, obfuscated_id))
+@require_POST
+def customer_refresh(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
+    """ "Try again": start (or join) a job, then back to the customer's page."""
+    customer = _customer_or_404(request, obfuscated_id)
+    job_start_or_join(customer=customer)
+    return redirect(customer.get_absolute_url(), permanent=False)
 
 
-def sync_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
-    """The report built inside the request, however long upstream takes."""
-    return _render_report(request, _customer_or_404(request, obfuscated_id))
+@require_safe
+def job_status_json(request: HttpRequest, job_id: str) -> JsonResponse:
+    job = _job_or_none(job_id)
+    if job is None:
+        return JsonResponse({"error": "No such job.", "code": "NOT_FOUND"}, status=404)
+    response = JsonResponse(job_status(job))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = _job_or_none(job_id)
+    if job is None:
+        raise Http404("No such job.")
+    if job.status != ReportJob.DONE:
+        # Running: the customer page shows its progress. Failed: the page says so and offers a retry.
+        return redirect(_with_query(request, job.customer.get_absolute_url()))
+    filters = filters_from_query(request.GET)
+    try:
+        report = job_report(job, filters=filters)
+    except ReportUnavailable as exc:
+        return _unavailable_response(request, job.customer, exc)
+    return _report_response(request, report)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -51,3 +51,30 @@ def make_customer(db):
         return Customer.objects.create(**fields)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_inline(monkeypatch):
+    """django-q2 runs tasks inside async_task (its sync mode) unless a test starts a real cluster."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture
+def open_report():
+    """GET a customer page like a browser: follow the loading page's job to /report/<id>."""
+    from reports.jobs import job_run
+
+    def open_(client, path: str, data=None):
+        response = client.get(path, data)
+        context = response.context or {}
+        if response.status_code == 200 and "job" in context and "report" not in context:
+            job_id = str(context["job"].pk)
+            job_run(job_id)  # what the worker does; a no-op if it already ran
+            response = client.get(f"/report/{job_id}", data)
+            if response.status_code == 302:  # a failed job sends the visitor back to the customer page
+                response = client.get(response["Location"])
+        return response
+
+    return open_

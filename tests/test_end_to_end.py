@@ -29,9 +29,11 @@ def seeded(db):
         ("O'Brien's Curtains", {"DD"}),
     ],
 )
-def test_seeded_customers_see_their_open_orders_from_the_simulator(client, simulator, seeded, name, suppliers):
+def test_seeded_customers_see_their_open_orders_from_the_simulator(
+    client, open_report, simulator, seeded, name, suppliers
+):
     customer = Customer.objects.get(display_name=name)
-    response = client.get(f"/{customer.obfuscated_id}")
+    response = open_report(client, f"/{customer.obfuscated_id}")
     assert response.status_code == 200
     report = response.context["report"]
     assert report.order_count > 3
@@ -50,12 +52,12 @@ def test_seeded_customers_see_their_open_orders_from_the_simulator(client, simul
     assert "CostPrice" not in page and "BarcodeNo" not in page
 
 
-def test_a_group_report_fetches_members_from_sales_report(client, simulator, seeded):
+def test_a_group_report_fetches_members_from_sales_report(client, open_report, simulator, seeded):
     group = Customer.objects.get(display_name="Coastal Living Group")
-    client.get(f"/{group.obfuscated_id}")
+    open_report(client, f"/{group.obfuscated_id}")
     assert simulator.count(account="DESDR", entity_set="SalesReport") == 1
     assert simulator.count(account="WATSO", entity_set="SalesReport") == 1
-    report_customers = {o.customer for o in client.get(f"/{group.obfuscated_id}").context["report"].orders}
+    report_customers = {o.customer for o in open_report(client, f"/{group.obfuscated_id}").context["report"].orders}
     assert report_customers == {
         "Coastal Living Manly",
         "Coastal Living Cronulla",
@@ -64,7 +66,7 @@ def test_a_group_report_fetches_members_from_sales_report(client, simulator, see
     }
 
 
-def test_report_matches_the_simulator_rows(client, simulator, seeded):
+def test_report_matches_the_simulator_rows(client, open_report, simulator, seeded):
     """Every open order the simulator holds for the customer is on the page, and nothing else."""
     customer = Customer.objects.get(display_name="Northside Window Co")
     rows = [
@@ -80,7 +82,7 @@ def test_report_matches_the_simulator_rows(client, simulator, seeded):
         for ref in {r["RefNo"] for r in rows}
         if not all(r["ProductionStatus"].casefold() in finished for r in rows if r["RefNo"] == ref)
     }
-    report = client.get(f"/{customer.obfuscated_id}").context["report"]
+    report = open_report(client, f"/{customer.obfuscated_id}").context["report"]
     assert {o.ref_no for o in report.orders} == open_refs
 
 

@@ -64,3 +64,32 @@
     });
   }
 })();
+
+// "Updating…": when the page was served from an older copy, follow the
+// refresh job and offer the newer data once it is in.
+(function () {
+  "use strict";
+  var notice = document.querySelector("[data-refresh-job-id]");
+  if (!notice) return;
+  var text = notice.querySelector("[data-refresh-text]");
+  var link = notice.querySelector("[data-refresh-link]");
+  var delay = 1000;
+
+  function poll() {
+    fetch(notice.dataset.statusUrl, { headers: { "Accept": "application/json" }, cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (job) {
+        if (job.status === "done") {
+          text.textContent = "Newer data is ready.";
+          link.href = window.location.pathname + window.location.search;
+          link.hidden = false;
+        } else if (job.status === "failed") {
+          text.textContent = "We could not get newer data just now; these are the latest orders we have.";
+        } else {
+          setTimeout(poll, delay);
+        }
+      })
+      .catch(function () { delay = Math.min(delay * 2, 8000); setTimeout(poll, delay); });
+  }
+  setTimeout(poll, delay);
+})();

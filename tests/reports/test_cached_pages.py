@@ -50,11 +50,11 @@ def cached(customer, instance: str, fetched_at: datetime, rows=None) -> None:
 
 @responses.activate
 @pytest.mark.django_db(transaction=True)
-def test_during_the_blackout_the_page_says_it_is_cached_and_when(client, customer):
+def test_during_the_blackout_the_page_says_it_is_cached_and_when(client, open_report, customer):
     cached(customer, "DD", datetime(2026, 11, 23, 9, 30, tzinfo=SYDNEY))
     cached(customer, "CBR", datetime(2026, 11, 23, 9, 31, tzinfo=SYDNEY))
     with time_machine.travel(datetime(2026, 11, 23, 12, 0, tzinfo=SYDNEY), tick=False):
-        response = client.get(f"/{customer.obfuscated_id}")
+        response = open_report(client, f"/{customer.obfuscated_id}")
     page = response.content.decode()
     assert response.status_code == 200
     assert len(responses.calls) == 0
@@ -65,12 +65,12 @@ def test_during_the_blackout_the_page_says_it_is_cached_and_when(client, custome
 
 @responses.activate
 @pytest.mark.django_db(transaction=True)
-def test_one_account_failing_shows_the_live_half_and_the_cached_half_labelled(client, customer):
+def test_one_account_failing_shows_the_live_half_and_the_cached_half_labelled(client, open_report, customer):
     cached(customer, "CBR", datetime(2026, 11, 23, 7, 0, tzinfo=SYDNEY), rows=[dict(ROW, RefNo="300001")])
     responses.get(f"{DD_ROOT}/JobsScheduleDetailed", json={"value": [ROW]})
     responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", status=503)
     with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=SYDNEY), tick=False):
-        response = client.get(f"/{customer.obfuscated_id}")
+        response = open_report(client, f"/{customer.obfuscated_id}")
     page = response.content.decode()
     report = response.context["report"]
     assert {(s.instance, s.state) for s in report.sources} == {("DD", "live"), ("CBR", "cached")}
@@ -81,30 +81,30 @@ def test_one_account_failing_shows_the_live_half_and_the_cached_half_labelled(cl
 
 @responses.activate
 @pytest.mark.django_db(transaction=True)
-def test_nothing_cached_and_upstream_closed_gives_a_503_page_saying_when_to_return(client, customer):
+def test_nothing_cached_and_upstream_closed_gives_a_503_page_saying_when_to_return(client, open_report, customer):
     responses.get(f"{DD_ROOT}/JobsScheduleDetailed", status=503)
     responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", status=503)
     with time_machine.travel(datetime(2026, 11, 23, 11, 0, tzinfo=SYDNEY), tick=False):
-        response = client.get(f"/{customer.obfuscated_id}")
+        response = open_report(client, f"/{customer.obfuscated_id}")
     assert response.status_code == 503
     assert "please try again after 16:00" in response.content.decode()
 
 
 @responses.activate
-def test_a_renamed_status_shows_at_once_even_from_cache(client, make_customer):
+def test_a_renamed_status_shows_at_once_even_from_cache(client, open_report, make_customer):
     dd_only = make_customer(display_name="Northside", dd_name="Northside")
     cached(dd_only, "DD", datetime(2026, 11, 23, 7, 58, tzinfo=SYDNEY))
     with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=SYDNEY), tick=False):
-        before = client.get(f"/{dd_only.obfuscated_id}").content.decode()
+        before = open_report(client, f"/{dd_only.obfuscated_id}").content.decode()
         StatusMapping.objects.create(odata_status="Fabric Cut", custom_status="Being made")
-        after = client.get(f"/{dd_only.obfuscated_id}").content.decode()
+        after = open_report(client, f"/{dd_only.obfuscated_id}").content.decode()
     assert ">Fabric Cut<" in before
     assert ">Being made<" in after and ">Fabric Cut<" not in after
     assert len(responses.calls) == 0
 
 
 @responses.activate
-def test_malformed_rows_never_break_the_page(client, make_customer):
+def test_malformed_rows_never_break_the_page(client, open_report, make_customer):
     dd_only = make_customer(display_name="Northside", dd_name="Northside")
     responses.get(
         f"{DD_ROOT}/JobsScheduleDetailed",
@@ -119,6 +119,6 @@ def test_malformed_rows_never_break_the_page(client, make_customer):
         },
     )
     with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=SYDNEY), tick=False):
-        response = client.get(f"/{dd_only.obfuscated_id}")
+        response = open_report(client, f"/{dd_only.obfuscated_id}")
     assert response.status_code == 200
     assert "Order 1<" in response.content.decode()

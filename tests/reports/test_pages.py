@@ -35,9 +35,9 @@ def customer(make_customer):
 
 @responses.activate
 @pytest.mark.parametrize("prefix", ["/", "/etas/", "/sync/"])
-def test_report_page_lists_open_orders(client, customer, prefix):
+def test_report_page_lists_open_orders(client, open_report, customer, prefix):
     responses.get(DD_JOBS, json={"value": [line(), line(line_no=2, status="Sewing")]})
-    response = client.get(f"{prefix}{customer.obfuscated_id}")
+    response = open_report(client, f"{prefix}{customer.obfuscated_id}")
     assert response.status_code == 200
     page = response.content.decode()
     assert "Order 512877" in page
@@ -47,52 +47,52 @@ def test_report_page_lists_open_orders(client, customer, prefix):
 
 
 @responses.activate
-def test_a_trailing_slash_is_accepted(client, customer):
+def test_a_trailing_slash_is_accepted(client, open_report, customer):
     responses.get(DD_JOBS, json={"value": [line()]})
-    assert client.get(f"/etas/{customer.obfuscated_id}/").status_code == 200
+    assert open_report(client, f"/etas/{customer.obfuscated_id}/").status_code == 200
 
 
 @responses.activate
 @pytest.mark.django_db(transaction=True)
-def test_both_accounts_are_fetched_and_shown_apart(client, make_customer):
+def test_both_accounts_are_fetched_and_shown_apart(client, open_report, make_customer):
     both = make_customer(display_name="Sunset", dd_name="Sunset DD", cbr_name="Sunset CBR")
     responses.get(DD_JOBS, json={"value": [line(ref="1")]})
     responses.get(CBR_JOBS, json={"value": [line(ref="1", Customer="Sunset CBR")]})
-    page = client.get(f"/{both.obfuscated_id}").content.decode()
+    page = open_report(client, f"/{both.obfuscated_id}").content.decode()
     assert page.count("Order 1<") == 2
     assert 'data-supplier="DD"' in page and 'data-supplier="CBR"' in page
 
 
 @responses.activate
-def test_active_mapping_renames_and_inactive_is_ignored(client, customer):
+def test_active_mapping_renames_and_inactive_is_ignored(client, open_report, customer):
     StatusMapping.objects.create(odata_status="In Production", custom_status="Being made", active=True)
     StatusMapping.objects.create(odata_status="Sewing", custom_status="Hidden name", active=False)
     responses.get(DD_JOBS, json={"value": [line(), line(line_no=2, status="Sewing")]})
-    page = client.get(f"/{customer.obfuscated_id}").content.decode()
+    page = open_report(client, f"/{customer.obfuscated_id}").content.decode()
     assert "Being made" in page and ">In Production<" not in page
     assert "Hidden name" not in page and ">Sewing<" in page
 
 
 @responses.activate
-def test_upstream_text_is_escaped(client, customer):
+def test_upstream_text_is_escaped(client, open_report, customer):
     responses.get(DD_JOBS, json={"value": [line(Descn="<script>alert(1)</script>", InventoryItem="<b>x</b>")]})
-    page = client.get(f"/{customer.obfuscated_id}").content.decode()
+    page = open_report(client, f"/{customer.obfuscated_id}").content.decode()
     assert "<script>alert(1)" not in page and "<b>x</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 @responses.activate
-def test_no_open_orders_shows_an_empty_state(client, customer):
+def test_no_open_orders_shows_an_empty_state(client, open_report, customer):
     responses.get(DD_JOBS, json={"value": [line(status="Invoiced")]})
-    response = client.get(f"/{customer.obfuscated_id}")
+    response = open_report(client, f"/{customer.obfuscated_id}")
     assert response.status_code == 200
     assert "No open orders" in response.content.decode()
 
 
 @responses.activate
-def test_filters_in_the_url_hide_non_matching_lines(client, customer):
+def test_filters_in_the_url_hide_non_matching_lines(client, open_report, customer):
     responses.get(DD_JOBS, json={"value": [line(), line(line_no=2, status="Sewing")]})
-    response = client.get(f"/{customer.obfuscated_id}", {"status": "sewing"})
+    response = open_report(client, f"/{customer.obfuscated_id}", {"status": "sewing"})
     page = response.content.decode()
     assert '<tr data-line data-status="In Production" data-group="Roller Blinds" hidden>' in page
     assert '<tr data-line data-status="Sewing" data-group="Roller Blinds">' in page
@@ -127,12 +127,12 @@ def test_absurd_query_strings_get_a_400(client, customer, query):
         ({"status": 500}, 502, "could not get your orders"),
     ],
 )
-def test_upstream_faults_become_a_friendly_page(client, customer, settings, upstream, status, words):
+def test_upstream_faults_become_a_friendly_page(client, open_report, customer, settings, upstream, status, words):
     from datetime import time
 
     settings.BUZ_BLACKOUT = (time(10), time(16))
     responses.get(DD_JOBS, **upstream)
-    response = client.get(f"/{customer.obfuscated_id}")
+    response = open_report(client, f"/{customer.obfuscated_id}")
     page = response.content.decode()
     assert response.status_code == status
     assert words in page
@@ -141,11 +141,11 @@ def test_upstream_faults_become_a_friendly_page(client, customer, settings, upst
 
 @responses.activate
 @pytest.mark.django_db(transaction=True)
-def test_one_account_down_shows_the_other_and_says_which_is_missing(client, make_customer):
+def test_one_account_down_shows_the_other_and_says_which_is_missing(client, open_report, make_customer):
     both = make_customer(display_name="Sunset", dd_name="Sunset", cbr_name="Sunset")
     responses.get(DD_JOBS, json={"value": [line(ref="1")]})
     responses.get(CBR_JOBS, status=503)
-    response = client.get(f"/{both.obfuscated_id}")
+    response = open_report(client, f"/{both.obfuscated_id}")
     page = response.content.decode()
     assert response.status_code == 200
     assert "Order 1<" in page

@@ -1,0 +1,228 @@
+"""Report jobs: one per customer at a time, run by django-q2, watched by the loading page."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django_q.tasks import async_task
+
+from customers.models import Customer
+from odata.services import FetchResult, cache_peek, fetch_targets
+from reports.models import ReportJob
+from reports.rules import ReportFilters
+from reports.services import Report, ReportUnavailable, report_from_results
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10
+GENERIC_FAILURE = "Something went wrong while preparing your orders. Please try again in a few minutes."
+STALLED_FAILURE = (
+    "Preparing your orders is taking much longer than it should. Please try again in a few minutes; "
+    "if it keeps happening, let us know."
+)
+
+
+# --- starting and joining -------------------------------------------------------------
+
+
+def _enqueue(job: ReportJob) -> None:
+    job_id = str(job.id)
+    # After commit, so the worker never looks for a job row that is not there yet.
+    transaction.on_commit(lambda: async_task("reports.tasks.run_report_job", job_id, task_name=f"report-{job_id}"))
+
+
+def job_start_or_join(*, customer: Customer) -> ReportJob:
+    """The customer's live job, or a new one queued. Never two at once (a unique constraint)."""
+    existing = ReportJob.objects.live().filter(customer=customer).first()
+    if existing is not None:
+        return job_recover_if_stalled(existing)
+    try:
+        with transaction.atomic():
+            job = ReportJob.objects.create(customer=customer, log=["Waiting for a free worker…"])
+    except IntegrityError:
+        # Another request created it between our look and our insert: join that one.
+        return ReportJob.objects.live().get(customer=customer)
+    _enqueue(job)
+    return job
+
+
+def job_recover_if_stalled(job: ReportJob) -> ReportJob:
+    """A job whose worker died is re-queued once, then failed with a message: never an endless spinner."""
+    if not ReportJob.objects.stalled().filter(pk=job.pk).exists():
+        return job
+    if job.recoveries == 0:
+        # Conditional on the state we saw, so two pollers cannot both re-queue it.
+        taken = ReportJob.objects.filter(pk=job.pk, status=job.status, recoveries=0).update(
+            status=ReportJob.QUEUED,
+            recoveries=1,
+            queued_at=timezone.now(),
+            log=[*job.log, "Restarting: the first attempt stopped answering."],
+        )
+        if taken:
+            log.warning("report job %s stalled (%s); re-queued", job.pk, job.status)
+            job.refresh_from_db()
+            _enqueue(job)
+    else:
+        taken = ReportJob.objects.filter(pk=job.pk, status=job.status, recoveries=job.recoveries).update(
+            status=ReportJob.FAILED, error=STALLED_FAILURE, error_status=504, finished_at=timezone.now()
+        )
+        if taken:
+            log.error("report job %s stalled again after a restart; failed", job.pk)
+    job.refresh_from_db()
+    return job
+
+
+# --- what the customer page shows --------------------------------------------------------
+
+
+@dataclass
+class PagePlan:
+    """Either a report to show now (maybe with a refresh job under way) or a job to wait for."""
+
+    report: Report | None = None
+    job: ReportJob | None = None
+
+
+def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
+    """What the customer page shows, in this order:
+
+    usable data at once (stale data too, while a job refreshes it); else the
+    live job to wait for; else a failure of the last minute (so reloading a
+    failed page does not hammer upstream); else a new job.
+    """
+    peeks = [cache_peek(t) for t in customer.fetch_targets]
+    if all(p.has_data or not p.needs_live for p in peeks):
+        report = report_from_results(customer=customer, results=peeks, filters=filters)  # raises when nothing
+        refresh = job_start_or_join(customer=customer) if any(p.needs_live for p in peeks) else None
+        return PagePlan(report=report, job=refresh)
+    live = ReportJob.objects.live().filter(customer=customer).first()
+    if live is not None:
+        live = job_recover_if_stalled(live)
+        if live.is_live:
+            return PagePlan(job=live)
+    failed = ReportJob.objects.recently_failed().filter(customer=customer).order_by("-finished_at").first()
+    if failed is not None:
+        raise ReportUnavailable(failed.error or GENERIC_FAILURE, http_status=failed.error_status or 502)
+    return PagePlan(job=job_start_or_join(customer=customer))
+
+
+def job_report(job: ReportJob, *, filters: ReportFilters) -> Report:
+    results = [FetchResult.from_json(item) for item in job.result or []]
+    return report_from_results(customer=job.customer, results=results, filters=filters)
+
+
+def job_status(job: ReportJob) -> dict[str, Any]:
+    """The loading page's view of a job (interface §5)."""
+    job = job_recover_if_stalled(job) if job.is_live else job
+    return {
+        "status": job.status,
+        "pct": job.percent,
+        "log": job.log,
+        "error": (job.error or GENERIC_FAILURE) if job.status == ReportJob.FAILED else None,
+        "report_url": f"/report/{job.pk}" if job.status == ReportJob.DONE else None,
+    }
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+class _Progress:
+    """Writes percent and log lines, only while this attempt still owns the job."""
+
+    def __init__(self, job: ReportJob, attempt: int) -> None:
+        self.job = job
+        self.attempt = attempt
+        self.percent = 0
+        self.lines = list(job.log)
+
+    def _mine(self):
+        return ReportJob.objects.filter(pk=self.job.pk, status=ReportJob.RUNNING, attempts=self.attempt)
+
+    def step(self, percent: float, line: str) -> None:
+        self.percent = min(99, max(self.percent, int(percent)))
+        self.lines.append(line)
+        self._mine().update(percent=self.percent, log=self.lines, heartbeat_at=timezone.now())
+
+    def finish(self, **fields: Any) -> bool:
+        return bool(self._mine().update(log=self.lines, finished_at=timezone.now(), **fields))
+
+
+@contextmanager
+def _heartbeat(job_id: Any, attempt: int) -> Iterator[None]:
+    """Beat every few seconds from a side thread while the slow fetch runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                ReportJob.objects.filter(pk=job_id, status=ReportJob.RUNNING, attempts=attempt).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _describe(result: FetchResult) -> str:
+    supplier = result.target.instance
+    if result.source in ("live", "fresh"):
+        return f"{supplier} orders fetched ({len(result.rows)} lines)"
+    if result.has_data:
+        when = date_format(timezone.localtime(result.fetched_at), "j M Y, g:i a")
+        return f"{supplier} is not answering: using the copy cached at {when}"
+    return f"{supplier} is not answering and nothing is cached"
+
+
+def job_run(job_id: str) -> None:
+    """Build a job's report; safe to call twice (the claim is a conditional update)."""
+    claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.QUEUED).update(
+        status=ReportJob.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        percent=0,
+    )
+    if not claimed:
+        log.info("report job %s was not queued any more; nothing to do", job_id)
+        return
+    job = ReportJob.objects.select_related("customer").get(pk=job_id)
+    progress = _Progress(job, job.attempts)
+    customer = job.customer
+    with _heartbeat(job.pk, job.attempts):
+        try:
+            progress.step(10, f"Customer loaded: {customer.display_name}")
+            targets = customer.fetch_targets
+            share = 80 / len(targets)
+            results = fetch_targets(targets, on_done=lambda r: progress.step(progress.percent + share, _describe(r)))
+            report = report_from_results(customer=customer, results=results)
+        except ReportUnavailable as exc:
+            progress.lines.append("No order data could be fetched.")
+            progress.finish(status=ReportJob.FAILED, error=exc.message, error_status=exc.http_status)
+            return
+        except Exception:
+            log.exception("report job %s failed", job_id)
+            progress.finish(status=ReportJob.FAILED, error=GENERIC_FAILURE, error_status=502)
+            return
+        progress.lines.append(f"Processed: {report.order_count} open orders, {report.line_count} lines")
+        progress.finish(
+            status=ReportJob.DONE,
+            percent=100,
+            result=[r.to_json() for r in results],
+            source=report.source_summary,
+        )
