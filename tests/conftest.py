@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from odata.simulator.server import SimulatorConfig, SimulatorServer, serve_in_thread
 
+ROOT = Path(__file__).resolve().parent.parent
 DD_ROOT = "https://buz.test/reports/DESDR"
 CBR_ROOT = "https://buz.test/reports/WATSO"
 
@@ -78,3 +83,38 @@ def open_report():
         return response
 
     return open_
+
+
+@pytest.fixture
+def qcluster(simulator, tmp_path, monkeypatch):
+    """A real `manage.py qcluster` process on the test database, talking to the simulator."""
+    from django.db import connection
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # this process only enqueues; the cluster runs
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "BUZETA_DATA_DIR": str(tmp_path),
+        "BUZ_DD_URL": f"{simulator.root_url}/DESDR",
+        "BUZ_CBR_URL": f"{simulator.root_url}/WATSO",
+        "BUZ_DD_USERNAME": "sim",
+        "BUZ_DD_PASSWORD": "sim-pass",
+        "BUZ_CBR_USERNAME": "sim",
+        "BUZ_CBR_PASSWORD": "sim-pass",
+        "BUZ_BLACKOUT": "off",
+        "Q_WORKERS": "1",
+    }
+    log_path = tmp_path / "qcluster.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    if process.returncode not in (0, -15):
+        print(log_path.read_text())

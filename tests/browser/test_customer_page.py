@@ -1,0 +1,80 @@
+"""The customer page in a real browser: a cold link, the progress bar, the report, filters."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from customers.models import Customer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def slow_simulator(simulator_config):
+    # Slow enough that the bar is seen between steps.
+    simulator_config.latency = 1.0
+    return simulator_config
+
+
+@pytest.fixture
+def sunset(db):
+    return Customer.objects.create(
+        display_name="Sunset Shade Solutions", dd_name="Sunset Shade Solutions", cbr_name="Sunset Shade Solutions"
+    )
+
+
+def test_a_cold_link_shows_a_moving_progress_bar_then_the_report(
+    page, live_server, slow_simulator, simulator, qcluster, sunset, settings
+):
+    settings.BUZ_BLACKOUT = None
+    page.goto(f"{live_server.url}/{sunset.obfuscated_id}")
+    bar = page.locator('[role="progressbar"]')
+    assert bar.is_visible()
+    assert page.locator("[data-job-id]").get_attribute("data-job-id")
+
+    seen = []
+    deadline = time.monotonic() + 45
+    while "/report/" not in page.url and time.monotonic() < deadline:
+        try:
+            value = page.evaluate(
+                "() => { const b = document.querySelector('[role=progressbar]');"
+                " return b && b.getAttribute('aria-valuenow'); }"
+            )
+        except PlaywrightError:  # the page navigated to the report while we looked
+            continue
+        if value is not None and (not seen or seen[-1] != value):
+            seen.append(value)
+        time.sleep(0.05)
+
+    assert "/report/" in page.url, f"never reached the report; progress seen: {seen}"
+    assert len(seen) >= 2 and seen[-1] != seen[0], f"the bar never moved: {seen}"
+    page.get_by_role("heading", name="Open orders for Sunset Shade Solutions").wait_for()
+    assert page.locator("article.order").count() > 5
+
+
+def test_filtering_by_status_hides_rows_and_updates_the_url(page, live_server, simulator, sunset, open_report, client):
+    # Build the report once (the job runs inline here), then use the page as a customer would.
+    report_url = open_report(client, f"/{sunset.obfuscated_id}").request["PATH_INFO"]
+    page.goto(f"{live_server.url}{report_url}")
+    rows = page.locator("tr[data-line]")
+    total = rows.count()
+    statuses = page.locator("select[name=status] option").all_inner_texts()[1:]
+    wanted = statuses[0]
+
+    page.select_option("select[name=status]", wanted)
+
+    visible = page.locator("tr[data-line]:visible")
+    assert 0 < visible.count() < total
+    assert set(visible.evaluate_all("rows => rows.map(r => r.dataset.status)")) == {wanted}
+    assert parse_qs(urlsplit(page.url).query) == {"status": [wanted]}
+    assert page.locator("[data-count=lines]").inner_text() == str(visible.count())
+    hidden_orders = page.locator("article.order[hidden]").count()
+    assert hidden_orders > 0  # orders with no matching line disappear entirely
+
+    page.reload()  # the filtered URL is shareable: the server applies it too
+    assert page.locator("tr[data-line]:visible").count() == visible.count()
+    assert page.locator("select[name=status]").input_value() == wanted
