@@ -151,6 +151,11 @@ BUZ_FRESH_MINUTES = env_int("BUZ_FRESH_MINUTES", 5, minimum=0)
 BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
 
+# Exports (interface §7): the fixed columns, then these upstream fields when
+# allowed. Anything else, and anything matching the deny pattern in
+# reports/exports.py (costs, prices, margins, keys, notes, barcodes…), never leaves.
+BUZ_EXPORT_EXTRA_COLUMNS = env_list("BUZ_EXPORT_EXTRA_COLUMNS", ["Customer", "Qty", "Location"])
+
 # --- BuzManager accounts ------------------------------------------------------
 
 _HAS_CREDENTIALS = any(env_is_set(f"BUZ_{acc}_USERNAME") for acc in ("DD", "CBR"))

@@ -21,6 +21,11 @@ urlpatterns = [
     re_path(rf"^report/{JOB_ID}/?$", report_views.job_report_page, name="job-report"),
     re_path(rf"^sync/{CUSTOMER_ID}/?$", report_views.sync_report, name="sync-report"),
     re_path(rf"^(?:etas/)?{CUSTOMER_ID}/refresh$", report_views.customer_refresh, name="customer-refresh"),
+    re_path(
+        rf"^(?:etas/)?{CUSTOMER_ID}/download\.(?P<fmt>[A-Za-z0-9]{{1,10}})$",
+        report_views.customer_download,
+        name="customer-download",
+    ),
     # Old links from the Flask app: /<id> and /etas/<id>, with or without a trailing slash.
     re_path(rf"^etas/{CUSTOMER_ID}/?$", report_views.customer_report, name="customer-report-etas"),
     re_path(rf"^{CUSTOMER_ID}/?$", report_views.customer_report, name="customer-report"),

@@ -58,8 +58,8 @@ def _query_string(params: dict[str, str]) -> str:
     return urlencode(params, quote_via=quote, safe="$'(),")
 
 
-def keep_line_fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {field: row[field] for field in LINE_FIELDS if field in row}
+def keep_line_fields(row: dict[str, Any], fields: tuple[str, ...] = LINE_FIELDS) -> dict[str, Any]:
+    return {field: row[field] for field in fields if field in row}
 
 
 class BuzClient:
@@ -76,8 +76,10 @@ class BuzClient:
         read_timeout: float = 20.0,
         max_url_length: int = MAX_URL_LENGTH,
         connect_retries: int = 2,
+        extra_fields: tuple[str, ...] = (),
     ) -> None:
         self.instance = instance
+        self.line_fields = LINE_FIELDS + tuple(f for f in extra_fields if f not in LINE_FIELDS)
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.max_url_length = max_url_length
@@ -206,7 +208,9 @@ class BuzClient:
             filters = self.batched_in_filters("JobsScheduleDetailed", OPEN_ORDERS_FILTER, "Customer", members)
         rows: list[dict[str, Any]] = []
         for filter_expr in filters:
-            rows.extend(keep_line_fields(row) for row in self.get_all("JobsScheduleDetailed", filter_expr))
+            rows.extend(
+                keep_line_fields(row, self.line_fields) for row in self.get_all("JobsScheduleDetailed", filter_expr)
+            )
         return rows
 
     def lookup(self, entity_set: str, ref_no: str) -> list[dict[str, Any]]:
@@ -214,7 +218,7 @@ class BuzClient:
         return self.get_all(entity_set, f"RefNo eq {odata_quote(ref_no)}")
 
 
-_clients: dict[tuple[str, str, str, str, float, float], BuzClient] = {}
+_clients: dict[tuple, BuzClient] = {}
 _clients_lock = threading.Lock()
 
 
@@ -226,8 +230,10 @@ def get_client(instance: str) -> BuzClient:
         account = settings.BUZ_ACCOUNTS[instance]
     except KeyError:
         raise ODataError(f"unknown BuzManager instance {instance!r}") from None
+    extra_fields = tuple(settings.BUZ_EXPORT_EXTRA_COLUMNS)
     key = (
         instance,
+        extra_fields,
         account["url"],
         account["username"],
         account["password"],
@@ -244,6 +250,7 @@ def get_client(instance: str) -> BuzClient:
                 password=account["password"],
                 connect_timeout=settings.BUZ_CONNECT_TIMEOUT,
                 read_timeout=settings.BUZ_READ_TIMEOUT,
+                extra_fields=extra_fields,
             )
             _clients[key] = client
         return client

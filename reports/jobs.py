@@ -19,7 +19,7 @@ from customers.models import Customer
 from odata.services import FetchResult, cache_peek, fetch_targets
 from reports.models import ReportJob
 from reports.rules import ReportFilters
-from reports.services import Report, ReportUnavailable, report_from_results
+from reports.services import Report, ReportUnavailable, report_build, report_from_results
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,14 @@ def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
     if failed is not None:
         raise ReportUnavailable(failed.error or GENERIC_FAILURE, http_status=failed.error_status or 502)
     return PagePlan(job=job_start_or_join(customer=customer))
+
+
+def report_for_export(*, customer: Customer, filters: ReportFilters) -> Report:
+    """The data the page would show: cached or stale data as it is, else a blocking fetch."""
+    peeks = [cache_peek(t) for t in customer.fetch_targets]
+    if all(p.has_data or not p.needs_live for p in peeks):
+        return report_from_results(customer=customer, results=peeks, filters=filters)
+    return report_build(customer=customer, filters=filters)
 
 
 def job_report(job: ReportJob, *, filters: ReportFilters) -> Report:

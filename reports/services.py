@@ -82,6 +82,7 @@ class PageBlock:
 @dataclass
 class Report:
     customer_name: str
+    obfuscated_id: str
     is_group: bool
     orders: list[OrderBlock]  # every open order; the page hides, the export drops by filter
     sources: list[SourceInfo]
@@ -172,7 +173,8 @@ def report_from_results(
     the report holds what there is and labels each part.
     """
     if results and not any(r.has_data for r in results):
-        raise ReportUnavailable.from_error(next(r.error for r in results if r.error) or ODataError("no data"))
+        error = next((r.error for r in results if r.error), None)
+        raise ReportUnavailable.from_error(error or ODataError("no data"))
     rows = [row for result in results for row in result.rows]
     orders = build_orders(
         rows,
@@ -182,6 +184,7 @@ def report_from_results(
     )
     return Report(
         customer_name=customer.display_name,
+        obfuscated_id=customer.obfuscated_id,
         is_group=customer.is_group,
         orders=orders,
         sources=[_source_info(r) for r in results],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -78,3 +80,26 @@ def test_filtering_by_status_hides_rows_and_updates_the_url(page, live_server, s
     page.reload()  # the filtered URL is shareable: the server applies it too
     assert page.locator("tr[data-line]:visible").count() == visible.count()
     assert page.locator("select[name=status]").input_value() == wanted
+
+
+def test_the_export_links_carry_the_filter(page, live_server, simulator, sunset, open_report, client):
+    report_url = open_report(client, f"/{sunset.obfuscated_id}").request["PATH_INFO"]
+    page.goto(f"{live_server.url}{report_url}")
+    wanted = page.locator("select[name=group] option").all_inner_texts()[1]
+    page.select_option("select[name=group]", wanted)
+
+    csv_link = page.get_by_role("link", name="Download CSV")
+    href = csv_link.get_attribute("href")
+    assert urlsplit(href).path == f"/{sunset.obfuscated_id}/download.csv"
+    assert parse_qs(urlsplit(href).query) == {"group": [wanted]}
+    assert parse_qs(urlsplit(page.get_by_role("link", name="Download Excel").get_attribute("href")).query) == {
+        "group": [wanted]
+    }
+
+    with page.expect_download() as info:
+        csv_link.click()
+    rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["RefNo", "DateScheduled", "ProductionStatus"]
+    assert len(rows) > 1
+    group_index = rows[0].index("ProductionLine")
+    assert {row[group_index] for row in rows[1:]} == {wanted}
