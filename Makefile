@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SIM_PORT ?= 8765
 
-.PHONY: run test lint format check migrate clean
+.PHONY: run test lint format bench clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(BIN)/.installed
 format: $(BIN)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/report_latency.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
