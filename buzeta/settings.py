@@ -46,6 +46,7 @@ DATA_DIR = Path(env_str("BUZETA_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
+    "buzeta",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +55,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_q",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "csp",
     "customers",
     "statuses",
     "odata",
@@ -71,6 +77,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Turns django-ratelimit's exception into RATELIMIT_VIEW's 429 (else it would be a 403).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "buzeta.urls"
@@ -125,6 +135,90 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-au"
 USE_I18N = True
 USE_TZ = True
+
+# --- Staff sign-in (django-allauth, Google) -----------------------------------
+
+# Google sign-in for staff; passwords only for superusers (break-glass).
+AUTHENTICATION_BACKENDS = ["buzeta.auth.SuperuserPasswordBackend"]
+ACCOUNT_ADAPTER = "buzeta.auth.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "buzeta.auth.StaffSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/m/ip,10/5m/key"}
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST with CSRF starts the Google flow
+SOCIALACCOUNT_AUTO_SIGNUP = False
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/admin/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")
+SOCIALACCOUNT_PROVIDERS = {
+    "google": {
+        "SCOPE": ["profile", "email"],
+        "AUTH_PARAMS": {"access_type": "online", "prompt": "select_account"},
+        "APPS": (
+            [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}]
+            if GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET
+            else []
+        ),
+    }
+}
+
+# --- Caches and rate limits ------------------------------------------------------
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    # Shared by every process, with atomic INCR: rate limits hold across workers.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # django-ratelimit only knows the third-party django_redis; Django's own backend is atomic too.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+else:
+    # The embedded default: counters per process (a limit of N/m becomes N/m per worker).
+    # Set REDIS_URL to share them; docs/deploy.md says so.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "buzeta"}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "60/m")
+RATELIMIT_POLLING = env_str("RATELIMIT_POLLING", "240/m")
+RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/m")
+RATELIMIT_VIEW = "buzeta.views.rate_limited"
+
+# --- HTTP security -----------------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+if not IS_DEVELOPMENT:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if env_bool("BEHIND_PROXY", True):
+        # The TLS-terminating proxy (nginx, a load balancer) says which scheme the client used.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "frame-ancestors": [_NONE],
+        # Google sign-in continues on Google's site after our form posts.
+        "form-action": [_SELF, "https://accounts.google.com"],
+    }
+}
 
 # --- Business rules (interface §3) -------------------------------------------
 

@@ -1,7 +1,11 @@
+from allauth.account.views import LoginView
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django_ratelimit.decorators import ratelimit
 
+from buzeta import views as buzeta_views
 from reports import views as report_views
 
 admin.site.site_header = "BuzETA administration"
@@ -13,20 +17,38 @@ CUSTOMER_ID = r"(?P<obfuscated_id>[A-Za-z0-9_-]{1,64})"
 # Anything up to a slash: malformed job ids get the same 404 as unknown ones.
 JOB_ID = r"(?P<job_id>[^/]{1,64})"
 
+
+def _limit(group: str, setting: str, method=ratelimit.ALL):
+    """Per-IP limit read from settings at request time, shared by every route of a group."""
+    return ratelimit(group=group, key="ip", rate=lambda _g, _r: getattr(settings, setting), method=method, block=True)
+
+
+public = _limit("public", "RATELIMIT_PUBLIC")
+polling = _limit("polling", "RATELIMIT_POLLING")
+login = _limit("login", "RATELIMIT_LOGIN", method="POST")
+
 urlpatterns = [
     path("", report_views.home, name="home"),
+    path("admin/login/", buzeta_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("admin", RedirectView.as_view(url="/admin/", permanent=True)),
-    re_path(rf"^jobs/{JOB_ID}/?$", report_views.job_status_json, name="job-status"),
-    re_path(rf"^report/{JOB_ID}/?$", report_views.job_report_page, name="job-report"),
-    re_path(rf"^sync/{CUSTOMER_ID}/?$", report_views.sync_report, name="sync-report"),
-    re_path(rf"^(?:etas/)?{CUSTOMER_ID}/refresh$", report_views.customer_refresh, name="customer-refresh"),
+    path("accounts/login/", login(LoginView.as_view()), name="account_login"),
+    path("accounts/", include("allauth.urls")),
+    re_path(
+        r"^(?P<lookup>jobs-schedule|wip)/(?P<instance>[^/]{1,10})/(?P<order_no>[^/]{1,40})/?$",
+        buzeta_views.staff_lookup,
+        name="staff-lookup",
+    ),
+    re_path(rf"^jobs/{JOB_ID}/?$", polling(report_views.job_status_json), name="job-status"),
+    re_path(rf"^report/{JOB_ID}/?$", public(report_views.job_report_page), name="job-report"),
+    re_path(rf"^sync/{CUSTOMER_ID}/?$", public(report_views.sync_report), name="sync-report"),
+    re_path(rf"^(?:etas/)?{CUSTOMER_ID}/refresh$", public(report_views.customer_refresh), name="customer-refresh"),
     re_path(
         rf"^(?:etas/)?{CUSTOMER_ID}/download\.(?P<fmt>[A-Za-z0-9]{{1,10}})$",
-        report_views.customer_download,
+        public(report_views.customer_download),
         name="customer-download",
     ),
     # Old links from the Flask app: /<id> and /etas/<id>, with or without a trailing slash.
-    re_path(rf"^etas/{CUSTOMER_ID}/?$", report_views.customer_report, name="customer-report-etas"),
-    re_path(rf"^{CUSTOMER_ID}/?$", report_views.customer_report, name="customer-report"),
+    re_path(rf"^etas/{CUSTOMER_ID}/?$", public(report_views.customer_report), name="customer-report-etas"),
+    re_path(rf"^{CUSTOMER_ID}/?$", public(report_views.customer_report), name="customer-report"),
 ]

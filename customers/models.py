@@ -62,6 +62,8 @@ class Customer(models.Model):
         validators=[obfuscated_id_validator],
         help_text="The secret part of the customer's link.",
     )
+    last_viewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    view_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

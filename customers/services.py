@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, new_obfuscated_id
 
 # Customers of the built-in simulator's data set, for demos.
 DEMO_CUSTOMERS = [
@@ -31,3 +33,15 @@ def customers_seed_demo() -> list[tuple[Customer, bool]]:
         customer, created = Customer.objects.get_or_create(display_name=spec["display_name"], defaults=defaults)
         seeded.append((customer, created))
     return seeded
+
+
+def customer_regenerate_link(*, customer: Customer) -> str:
+    """Give the customer a new secret link; the old one stops working at once."""
+    customer.obfuscated_id = new_obfuscated_id()
+    customer.save(update_fields=["obfuscated_id", "updated_at"])
+    return customer.obfuscated_id
+
+
+def customer_record_view(*, customer: Customer) -> None:
+    # One UPDATE, no read-modify-write: concurrent views all count.
+    Customer.objects.filter(pk=customer.pk).update(view_count=F("view_count") + 1, last_viewed_at=timezone.now())

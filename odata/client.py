@@ -106,10 +106,11 @@ class BuzClient:
 
     # --- URLs -----------------------------------------------------------------
 
-    def url(self, entity_set: str, filter_expr: str | None = None) -> str:
+    def url(self, entity_set: str, filter_expr: str | None = None, select: str | None = None) -> str:
         url = f"{self.base_url}/{entity_set}"
-        if filter_expr:
-            url += "?" + _query_string({"$filter": filter_expr})
+        params = {"$filter": filter_expr, "$select": select}
+        if filter_expr or select:
+            url += "?" + _query_string({k: v for k, v in params.items() if v})
         return url
 
     def batched_in_filters(self, entity_set: str, base_filter: str, field: str, values: Sequence[str]) -> Iterator[str]:
@@ -172,9 +173,11 @@ class BuzClient:
             raise UpstreamBadResponse(f"{where}: '@odata.nextLink' is not a string", instance=self.instance)
         return payload
 
-    def get_all(self, entity_set: str, filter_expr: str | None = None) -> list[dict[str, Any]]:
+    def get_all(
+        self, entity_set: str, filter_expr: str | None = None, *, select: str | None = None
+    ) -> list[dict[str, Any]]:
         """Every row of a query, following `@odata.nextLink` to the end."""
-        url: str | None = self.url(entity_set, filter_expr)
+        url: str | None = self.url(entity_set, filter_expr, select)
         seen: set[str] = set()
         rows: list[dict[str, Any]] = []
         while url:
@@ -212,6 +215,11 @@ class BuzClient:
                 keep_line_fields(row, self.line_fields) for row in self.get_all("JobsScheduleDetailed", filter_expr)
             )
         return rows
+
+    def open_statuses(self) -> set[str]:
+        """Every production status on an open order line in this account."""
+        rows = self.get_all("JobsScheduleDetailed", OPEN_ORDERS_FILTER, select="ProductionStatus")
+        return {str(row["ProductionStatus"]).strip() for row in rows if row.get("ProductionStatus")}
 
     def lookup(self, entity_set: str, ref_no: str) -> list[dict[str, Any]]:
         """All rows of one order in an entity set, for staff lookups."""

@@ -251,8 +251,9 @@ def _record_failure(target: FetchTarget, key: str, error: ODataError) -> FetchRe
         setattr(entry, name, value)
 
     fallback = "cached copy" if entry.has_data else "nothing cached"
-    message = "BuzManager %s unavailable for %s (%s: %s); serving %s"
-    args = (target.instance, key, error.kind, error.detail, fallback)
+    # The cache entry's id, not the customer's name: log lines reach Sentry.
+    message = "BuzManager %s unavailable for cache entry %s (%s: %s); serving %s"
+    args = (target.instance, entry.pk, error.kind, error.detail, fallback)
     if new_incident:
         log.error(message, *args)
     else:

@@ -19,6 +19,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from customers.models import Customer
+from customers.services import customer_record_view
 from reports.exports import csv_chunks, export_columns, export_filename, xlsx_file
 from reports.jobs import job_report, job_start_or_join, job_status, report_for_export, report_page
 from reports.models import ReportJob
@@ -76,6 +77,7 @@ def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
     """The report at once when usable data exists, else a loading page that follows a job."""
     customer = _customer_or_404(request, obfuscated_id)
     filters = filters_from_query(request.GET)
+    customer_record_view(customer=customer)
     try:
         plan = report_page(customer=customer, filters=filters)
     except ReportUnavailable as exc:

@@ -21,6 +21,10 @@ def fake_upstream(settings, tmp_path) -> None:
     """Unit tests talk to a host that only `responses` answers, never the real BuzManager,
     and keep their files out of the real data directory."""
     settings.DATA_DIR = tmp_path
+    # Rate limits have their own tests; elsewhere hundreds of requests from one IP would trip them.
+    settings.RATELIMIT_ENABLE = False
+    # Real hashers are slow on purpose; tests only need them to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.BUZ_ACCOUNTS = {
         "DD": {"url": DD_ROOT, "username": "dd-user", "password": "dd-pass"},
         "CBR": {"url": CBR_ROOT, "username": "cbr-user", "password": "cbr-pass"},
@@ -118,3 +122,29 @@ def qcluster(simulator, tmp_path, monkeypatch):
         process.kill()
     if process.returncode not in (0, -15):
         print(log_path.read_text())
+
+
+# --- staff personas: alice (admin role), bob (user role), carol (staff, no role),
+# dave (user role, deactivated), root (superuser, break-glass password) ---------------
+
+
+@pytest.fixture
+def personas(db):
+    from django.contrib.auth.models import Group, User
+
+    def make(username, *, group=None, active=True, superuser=False):
+        user = User.objects.create_user(
+            username, email=f"{username}@example.com", password="correct horse battery staple",
+            is_staff=True, is_active=active, is_superuser=superuser,
+        )  # fmt: skip
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return {
+        "alice": make("alice", group="admin"),
+        "bob": make("bob", group="user"),
+        "carol": make("carol"),
+        "dave": make("dave", group="user", active=False),
+        "root": make("root", superuser=True),
+    }

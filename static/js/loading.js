@@ -50,5 +50,7 @@
       });
   }
 
+  // The width is set from script: the CSP allows no inline style attributes.
+  bar.style.setProperty("--pct", (meter.getAttribute("aria-valuenow") || "0") + "%");
   if (failure.hidden) setTimeout(poll, 300);
 })();

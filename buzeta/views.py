@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_safe
+
+from buzeta.roles import has_staff_role
+from odata.client import get_client
+from odata.errors import ODataError
+from reports.services import upstream_message
+
+ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
+LOOKUPS = {"jobs-schedule": ("JobsScheduleDetailed", "Jobs schedule"), "wip": ("WorkInProgress", "Work in progress")}
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """django-ratelimit's answer: 429 (not 403), JSON for JSON routes."""
+    if request.path.startswith(("/jobs/", "/api/")):
+        return JsonResponse({"error": "Too many requests; slow down.", "code": "RATE_LIMITED"}, status=429)
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through the same flow as everything else (Google, or break-glass)."""
+    target = request.GET.get("next", "/admin/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/admin/"
+    return redirect(f"/accounts/login/?{urlencode({'next': target})}")
+
+
+@require_safe
+@login_required
+def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str) -> HttpResponse:
+    """Staff only: every upstream row of one order, all fields, straight from BuzManager."""
+    if not has_staff_role(request.user):
+        raise PermissionDenied
+    if instance not in ("DD", "CBR") or not ORDER_NO.match(order_no):
+        raise Http404("No such order.")
+    entity_set, title = LOOKUPS[lookup]
+    try:
+        rows = get_client(instance).lookup(entity_set, order_no)
+    except ODataError as exc:
+        context = {"title": title, "message": upstream_message(exc)}
+        return render(request, "staff/lookup_unavailable.html", context, status=exc.http_status)
+    columns = sorted({key for row in rows for key in row})
+    table = [["" if row.get(c) is None else row.get(c) for c in columns] for row in rows]
+    context = {"title": title, "instance": instance, "order_no": order_no, "columns": columns, "rows": table}
+    return render(request, "staff/lookup.html", context)

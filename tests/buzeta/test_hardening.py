@@ -1,0 +1,110 @@
+"""Rate limits, security headers, production checks and Sentry scrubbing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.core.cache import cache
+
+from buzeta.sentry import scrub_event
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def limits(settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.RATELIMIT_PUBLIC = "3/m"
+    settings.RATELIMIT_POLLING = "5/m"
+    settings.RATELIMIT_LOGIN = "2/m"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_public_pages_answer_429_with_a_page_when_over_the_limit(client, db, limits):
+    statuses = [client.get("/nobody-at-all-here").status_code for _ in range(5)]
+    assert statuses == [404, 404, 404, 429, 429]
+    response = client.get("/nobody-at-all-here")
+    assert "Too many requests" in response.content.decode() and response["Retry-After"] == "60"
+
+
+def test_report_and_download_routes_share_one_budget(client, db, limits):
+    client.get("/nobody-at-all-here")
+    client.get("/etas/nobody-at-all-here")
+    client.get("/nobody-at-all-here/download.csv")
+    assert client.get("/sync/nobody-at-all-here").status_code == 429
+
+
+def test_job_polling_has_its_own_higher_limit_and_answers_json(client, db, limits):
+    for _ in range(3):
+        client.get("/nobody-at-all-here")  # the public budget is spent…
+    statuses = [client.get("/jobs/00000000-0000-0000-0000-000000000000").status_code for _ in range(6)]
+    assert statuses == [404] * 5 + [429]  # …polling still has its own
+    assert client.get("/jobs/x").json() == {"error": "Too many requests; slow down.", "code": "RATE_LIMITED"}
+
+
+def test_password_sign_in_is_rate_limited(client, db, limits):
+    statuses = [client.post("/accounts/login/", {"login": "x", "password": "y"}).status_code for _ in range(3)]
+    assert statuses[-1] == 429
+
+
+def test_pages_carry_a_content_security_policy_and_frame_denial(client, db):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_no_debug_or_error_trigger_routes(client, db):
+    for path in ("/debug/", "/__debug__/", "/sentry-debug/", "/error/", "/trigger-error"):
+        assert client.get(path).status_code == 404
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BUZ_", "DJANGO_", "DATABASE_URL"))},
+        "APP_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "eta.example.com",
+        "BUZETA_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_sentry_events_lose_cookies_credentials_emails_names_queries_and_link_ids(make_customer):
+    customer = make_customer(display_name="Northside Window Co", dd_name="Northside Window Co")
+    import buzeta.sentry
+
+    buzeta.sentry._names = (0.0, [])  # forget names cached by an earlier test
+    event = {
+        "request": {
+            "url": f"https://eta.example.com/{customer.obfuscated_id}/download.csv?status=Sewing",
+            "query_string": "status=Sewing",
+            "cookies": {"sessionid": "abc"},
+            "data": {"password": "hunter2"},
+            "headers": {"Cookie": "sessionid=abc", "Authorization": "Basic eDp5", "X-Api-Key": "k", "Accept": "*/*"},
+        },
+        "user": {"email": "bob@example.com", "id": 3},
+        "transaction": f"/etas/{customer.obfuscated_id}",
+        "logentry": {"message": "failed for %s", "params": ["Northside Window Co"]},
+        "exception": {"values": [{"value": "mail bob@example.com about Northside Window Co"}]},
+        "breadcrumbs": {"values": [{"message": "GET", "data": {"url": f"/{customer.obfuscated_id}?x=1"}}]},
+    }
+    scrubbed = scrub_event(event)
+    text = repr(scrubbed)
+    for secret in ("sessionid", "hunter2", "eDp5", "bob@example.com", "Northside", customer.obfuscated_id, "Sewing"):
+        assert secret not in text, secret
+    assert scrubbed["request"]["url"] == "https://eta.example.com/[id]/download.csv"
+    assert scrubbed["request"]["headers"]["Accept"] == "*/*"
+    assert "user" not in scrubbed
