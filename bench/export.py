@@ -160,8 +160,11 @@ def main() -> None:
     for name in VARIANTS:
         out = subprocess.run(
             [sys.executable, __file__, "--variant", name, "--lines", str(args.lines), "--repeats", str(args.repeats)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"{args.lines} lines, median of {args.repeats} runs each, one fresh process per variant")
     print(f"{'variant':<16}{'median s':>10}{'min s':>10}{'peak MiB':>10}")

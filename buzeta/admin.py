@@ -1,5 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+
+from buzeta.apikeys import ApiKeyError, api_key_create, api_key_revoke
+from buzeta.models import ApiKey
 
 
 @admin.register(LogEntry)
@@ -20,3 +23,35 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix"]
+    fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # keys are made and revoked, never edited
+        try:
+            key, secret = api_key_create(name=obj.name)
+        except ApiKeyError as exc:
+            messages.error(request, str(exc))
+            return
+        obj.pk, obj.prefix, obj.created_at = key.pk, key.prefix, key.created_at
+        messages.warning(request, f"The new key is {secret} — copy it now, it will not be shown again.")
+
+    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    def revoke(self, request, queryset):
+        count = 0
+        for key in queryset.usable():
+            api_key_revoke(key=key)
+            count += 1
+        self.message_user(request, f"Revoked {count} key(s).")

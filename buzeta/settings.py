@@ -181,6 +181,9 @@ else:
 RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "60/m")
 RATELIMIT_POLLING = env_str("RATELIMIT_POLLING", "240/m")
 RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/m")
+RATELIMIT_API = env_str("RATELIMIT_API", "120/m")  # per API key
+# Request bodies over 1 MB are refused (the API answers 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 RATELIMIT_VIEW = "buzeta.views.rate_limited"
 
 # --- HTTP security -----------------------------------------------------------------

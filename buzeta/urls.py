@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from django_ratelimit.decorators import ratelimit
 
 from buzeta import views as buzeta_views
+from buzeta.api import api
 from reports import views as report_views
 
 admin.site.site_header = "BuzETA administration"
@@ -32,6 +33,7 @@ urlpatterns = [
     path("admin/login/", buzeta_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("admin", RedirectView.as_view(url="/admin/", permanent=True)),
+    path("api/v1/", buzeta_views.json_errors_for(api.urls)),
     path("accounts/login/", login(LoginView.as_view()), name="account_login"),
     path("accounts/", include("allauth.urls")),
     re_path(

@@ -27,6 +27,27 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     return response
 
 
+def json_errors_for(urls: tuple) -> tuple:
+    """django-ninja answers a wrong method with plain text; the API's contract is a JSON error."""
+    patterns, app_name, namespace = urls
+
+    def wrap(view):
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+                allowed = response.get("Allow", "")
+                response = JsonResponse({"error": "Method not allowed.", "code": "METHOD_NOT_ALLOWED"}, status=405)
+                response["Allow"] = allowed
+            return response
+
+        wrapped.csrf_exempt = getattr(view, "csrf_exempt", False)
+        return wrapped
+
+    for pattern in patterns:
+        pattern.callback = wrap(pattern.callback)
+    return patterns, app_name, namespace
+
+
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through the same flow as everything else (Google, or break-glass)."""
     target = request.GET.get("next", "/admin/")

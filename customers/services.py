@@ -45,3 +45,34 @@ def customer_regenerate_link(*, customer: Customer) -> str:
 def customer_record_view(*, customer: Customer) -> None:
     # One UPDATE, no read-modify-write: concurrent views all count.
     Customer.objects.filter(pk=customer.pk).update(view_count=F("view_count") + 1, last_viewed_at=timezone.now())
+
+
+CUSTOMER_FIELDS = ("display_name", "dd_name", "cbr_name", "field_type", "obfuscated_id")
+
+
+def _validate(customer: Customer) -> None:
+    from django.core.exceptions import ValidationError
+
+    customer.full_clean()
+    clash = Customer.objects.filter(display_name__iexact=customer.display_name).exclude(pk=customer.pk)
+    if clash.exists():
+        raise ValidationError({"display_name": ["A customer with this name already exists."]})
+
+
+@transaction.atomic
+def customer_create(**fields) -> Customer:
+    """A new customer from plain data; raises ValidationError with per-field messages."""
+    customer = Customer(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None})
+    _validate(customer)
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, **changes) -> Customer:
+    for key, value in changes.items():
+        if key in CUSTOMER_FIELDS and key != "obfuscated_id":
+            setattr(customer, key, value)
+    _validate(customer)
+    customer.save()
+    return customer

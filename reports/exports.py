@@ -16,7 +16,9 @@ from datetime import date
 from typing import IO, Any
 
 from django.conf import settings
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -24,6 +26,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from reports.rules import OrderBlock, format_date, line_number, text
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 FIXED_COLUMNS = (
     "RefNo",
@@ -42,8 +49,16 @@ DENIED_COLUMN = re.compile(
 )
 # A cell a spreadsheet could run as a formula (or DDE command).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-COLUMN_WIDTHS = {"RefNo": 10, "DateScheduled": 14, "ProductionStatus": 22, "ProductionLine": 18,
-                 "InventoryItem": 34, "Descn": 30, "Instance": 9, "FixedLine": 9}  # fmt: skip
+COLUMN_WIDTHS = {
+    "RefNo": 10,
+    "DateScheduled": 14,
+    "ProductionStatus": 22,
+    "ProductionLine": 18,
+    "InventoryItem": 34,
+    "Descn": 30,
+    "Instance": 9,
+    "FixedLine": 9,
+}
 NUMERIC_COLUMNS = {"FixedLine", "Qty"}
 
 
@@ -159,3 +174,20 @@ def xlsx_file(orders: Iterable[OrderBlock], columns: list[str]) -> IO[bytes]:
     workbook.save(output)
     output.seek(0)
     return output
+
+
+def export_response(fmt: str, report: Any, *, customer_name: str) -> HttpResponse:
+    """The download: streamed CSV or XLSX; with no report (HEAD) the headers alone."""
+    if report is None:
+        response: HttpResponse = HttpResponse(content_type=EXPORT_TYPES[fmt])
+    elif fmt == "csv":
+        response = StreamingHttpResponse(
+            csv_chunks(report.visible_orders, export_columns()), content_type=EXPORT_TYPES[fmt]
+        )
+    else:
+        response = FileResponse(xlsx_file(report.visible_orders, export_columns()), content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=export_filename(customer_name, fmt)
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

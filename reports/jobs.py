@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connections, transaction
@@ -234,3 +235,17 @@ def job_run(job_id: str) -> None:
             result=[r.to_json() for r in results],
             source=report.source_summary,
         )
+
+
+# --- housekeeping ---------------------------------------------------------------------------------
+
+
+def jobs_purge(*, older_than_days: int | None = None, dry_run: bool = False) -> int:
+    """Delete finished jobs (all, or those finished more than N days ago); live jobs are kept."""
+    jobs = ReportJob.objects.finished()
+    if older_than_days is not None:
+        jobs = jobs.filter(finished_at__lt=timezone.now() - timedelta(days=older_than_days))
+    count = jobs.count()
+    if not dry_run:
+        jobs.delete()
+    return count

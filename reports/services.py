@@ -196,3 +196,44 @@ def report_from_results(
 def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
     """The customer's report under the fetch policy, built inside the caller (blocking)."""
     return report_from_results(customer=customer, results=fetch_targets(customer.fetch_targets), filters=filters)
+
+
+def report_as_data(report: Report) -> dict:
+    """The report as plain JSON-ready data (the API), filtered like the page."""
+    return {
+        "customer": report.customer_name,
+        "order_count": report.order_count,
+        "line_count": report.line_count,
+        "orders": [
+            {
+                "supplier": order.instance,
+                "order_no": order.ref_no,
+                "reference": order.descn,
+                "customer": order.customer,
+                "expected": order.eta.isoformat() if order.eta else None,
+                "expected_display": order.eta_display,
+                "lines": [
+                    {"line": line.line_no, "item": line.item, "group": line.group, "status": line.status}
+                    for line in order.lines
+                ],
+            }
+            for order in report.visible_orders
+        ],
+    }
+
+
+def report_meta(report: Report) -> dict:
+    refreshed = report.data_as_of
+    return {
+        "source": report.source_summary,
+        "refreshed_at": refreshed.isoformat() if refreshed else None,
+        "sources": [
+            {
+                "supplier": s.instance,
+                "state": s.state,
+                "fetched_at": s.fetched_at.isoformat() if s.fetched_at else None,
+                "message": s.message or None,
+            }
+            for s in report.sources
+        ],
+    }

@@ -5,3 +5,9 @@ from reports.jobs import job_run
 
 def run_report_job(job_id: str) -> None:
     job_run(job_id)
+
+
+def purge_jobs_task(days: int = 30) -> str:
+    from reports.jobs import jobs_purge
+
+    return f"purged {jobs_purge(older_than_days=days)} finished report jobs older than {days} days"

@@ -6,21 +6,18 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     JsonResponse,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from customers.models import Customer
 from customers.services import customer_record_view
-from reports.exports import csv_chunks, export_columns, export_filename, xlsx_file
+from reports.exports import EXPORT_TYPES, export_response
 from reports.jobs import job_report, job_start_or_join, job_status, report_for_export, report_page
 from reports.models import ReportJob
 from reports.rules import FILTER_KEYS, ReportFilters
@@ -133,19 +130,6 @@ def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
     return _report_response(request, report)
 
 
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _export_response(fmt: str, report: Report) -> HttpResponse:
-    columns = export_columns()
-    if fmt == "csv":
-        return StreamingHttpResponse(csv_chunks(report.visible_orders, columns), content_type=EXPORT_TYPES["csv"])
-    return FileResponse(xlsx_file(report.visible_orders, columns), content_type=EXPORT_TYPES["xlsx"])
-
-
 @require_safe
 def customer_download(request: HttpRequest, obfuscated_id: str, fmt: str) -> HttpResponse:
     """The report as CSV or XLSX, filtered like the page.
@@ -158,18 +142,12 @@ def customer_download(request: HttpRequest, obfuscated_id: str, fmt: str) -> Htt
     customer = _customer_or_404(request, obfuscated_id)
     filters = filters_from_query(request.GET)
     if request.method == "HEAD":
-        response = HttpResponse(content_type=EXPORT_TYPES[fmt])
-    else:
-        try:
-            report = report_for_export(customer=customer, filters=filters)
-        except ReportUnavailable as exc:
-            return _unavailable_response(request, customer, exc)
-        response = _export_response(fmt, report)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=export_filename(customer.display_name, fmt)
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return export_response(fmt, None, customer_name=customer.display_name)
+    try:
+        report = report_for_export(customer=customer, filters=filters)
+    except ReportUnavailable as exc:
+        return _unavailable_response(request, customer, exc)
+    return export_response(fmt, report, customer_name=customer.display_name)
 
 
 def home(request: HttpRequest) -> HttpResponse:

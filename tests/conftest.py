@@ -134,9 +134,13 @@ def personas(db):
 
     def make(username, *, group=None, active=True, superuser=False):
         user = User.objects.create_user(
-            username, email=f"{username}@example.com", password="correct horse battery staple",
-            is_staff=True, is_active=active, is_superuser=superuser,
-        )  # fmt: skip
+            username,
+            email=f"{username}@example.com",
+            password="correct horse battery staple",
+            is_staff=True,
+            is_active=active,
+            is_superuser=superuser,
+        )
         if group:
             user.groups.add(Group.objects.get(name=group))
         return user

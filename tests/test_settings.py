@@ -12,10 +12,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIABLES = [
-    "APP_ENV", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "BUZ_DEMO",
-    "BUZ_DD_URL", "BUZ_CBR_URL", "BUZ_DD_USERNAME", "BUZ_DD_PASSWORD", "BUZ_CBR_USERNAME", "BUZ_CBR_PASSWORD",
-    "BUZ_BLACKOUT", "BUZ_FRESH_MINUTES", "BUZ_TIMEZONE", "BUZ_FINISHED_STATUSES", "SENTRY_DSN",
-]  # fmt: skip
+    "APP_ENV",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "BUZ_DEMO",
+    "BUZ_DD_URL",
+    "BUZ_CBR_URL",
+    "BUZ_DD_USERNAME",
+    "BUZ_DD_PASSWORD",
+    "BUZ_CBR_USERNAME",
+    "BUZ_CBR_PASSWORD",
+    "BUZ_BLACKOUT",
+    "BUZ_FRESH_MINUTES",
+    "BUZ_TIMEZONE",
+    "BUZ_FINISHED_STATUSES",
+    "SENTRY_DSN",
+]
 
 
 def load(tmp_path, **env) -> dict:

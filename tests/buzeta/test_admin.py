@@ -66,8 +66,10 @@ def test_viewing_a_report_counts_in_the_admin(client, northside, monkeypatch):
 @responses.activate
 def test_refresh_from_buzmanager_adds_new_statuses_inactive(personas):
     StatusMapping.objects.create(odata_status="Sewing", custom_status="Being sewn")
-    responses.get(f"{DD_ROOT}/JobsScheduleDetailed", json={"value": [{"ProductionStatus": "Sewing"},
-                                                                      {"ProductionStatus": "Cutting"}]})  # fmt: skip
+    responses.get(
+        f"{DD_ROOT}/JobsScheduleDetailed",
+        json={"value": [{"ProductionStatus": "Sewing"}, {"ProductionStatus": "Cutting"}]},
+    )
     responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", status=503)
     client = as_user(personas["bob"])
     page = client.get("/admin/statuses/statusmapping/").content.decode()

@@ -57,8 +57,9 @@ def test_a_known_google_account_is_linked_to_its_user(personas):
     assert connected == [personas["alice"]]
 
 
-@pytest.mark.parametrize(("email", "verified"), [("stranger@example.com", True), ("dave@example.com", True),
-                                                 ("bob@example.com", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("email", "verified"), [("stranger@example.com", True), ("dave@example.com", True), ("bob@example.com", False)]
+)
 def test_other_google_accounts_see_not_authorised(personas, email, verified):
     login, connected = _google_login(email, verified)
     with pytest.raises(ImmediateHttpResponse) as caught:

@@ -19,10 +19,30 @@ from tests.conftest import DD_ROOT
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
-HEADER = ["RefNo", "DateScheduled", "ProductionStatus", "ProductionLine", "InventoryItem", "Descn", "Instance",
-          "FixedLine", "Customer", "Qty", "Location"]  # fmt: skip
-SECRETS = {"CostPrice": 88.2, "cost_ex_gst": 70.1, "Wholesale": 99.9, "PkId": "pk-123", "BarcodeNo": "BZ0001",
-           "SupplierPriceEach": 55.5, "Margin": 61.5, "Notes": "internal note", "NewSecretField": "never"}  # fmt: skip
+HEADER = [
+    "RefNo",
+    "DateScheduled",
+    "ProductionStatus",
+    "ProductionLine",
+    "InventoryItem",
+    "Descn",
+    "Instance",
+    "FixedLine",
+    "Customer",
+    "Qty",
+    "Location",
+]
+SECRETS = {
+    "CostPrice": 88.2,
+    "cost_ex_gst": 70.1,
+    "Wholesale": 99.9,
+    "PkId": "pk-123",
+    "BarcodeNo": "BZ0001",
+    "SupplierPriceEach": 55.5,
+    "Margin": 61.5,
+    "Notes": "internal note",
+    "NewSecretField": "never",
+}
 
 
 def line(ref="512877", n=1, when="2026-12-08T00:00:00Z", status="Sewing", **extra):
@@ -73,9 +93,27 @@ def xlsx_sheet(response):
 
 @pytest.mark.parametrize(
     "name",
-    ["CostPrice", "cost_ex_gst", "Wholesale", "PkId", "BarcodeNo", "SupplierPriceEach", "Margin", "MarkupPct",
-     "BuyPrice", "COGS", "Notes", "InternalNotes", "Unit Cost", "ID", "OrderId", "RRP", "GrossProfit", "api_key"],
-)  # fmt: skip
+    [
+        "CostPrice",
+        "cost_ex_gst",
+        "Wholesale",
+        "PkId",
+        "BarcodeNo",
+        "SupplierPriceEach",
+        "Margin",
+        "MarkupPct",
+        "BuyPrice",
+        "COGS",
+        "Notes",
+        "InternalNotes",
+        "Unit Cost",
+        "ID",
+        "OrderId",
+        "RRP",
+        "GrossProfit",
+        "api_key",
+    ],
+)
 def test_hostile_column_names_are_denied(name):
     assert is_denied(name)
 

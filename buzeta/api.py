@@ -1,0 +1,278 @@
+"""The JSON API under /api/v1/ (interface §8). Key in X-API-Key; one envelope; JSON errors.
+
+django-ninja builds the OpenAPI document at /api/v1/openapi.json from these
+functions, so it always matches what is served.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
+from ninja import NinjaAPI, Query, Schema, Status
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as RequestInvalid
+from ninja.security import APIKeyHeader
+from pydantic import ConfigDict, Field
+
+from buzeta.apikeys import api_key_verify
+from buzeta.models import ApiKey
+from customers.models import Customer
+from customers.services import customer_create, customer_update
+from reports.exports import export_response
+from reports.jobs import job_start_or_join, job_status, report_for_export
+from reports.models import ReportJob
+from reports.rules import ReportFilters
+from reports.services import ReportUnavailable, report_as_data, report_meta
+from statuses.models import StatusMapping
+from statuses.services import statuses_refresh
+
+CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    429: "RATE_LIMITED",
+    502: "UPSTREAM_ERROR",
+    503: "UNAVAILABLE",
+    504: "UPSTREAM_TIMEOUT",
+}
+
+
+class Revoked(Exception):
+    pass
+
+
+class KeyAuth(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> ApiKey | None:
+        if not key:
+            return None
+        api_key = api_key_verify(key)
+        if api_key is None:
+            prefix = key.split("_")[1] if key.count("_") >= 2 else ""
+            if prefix and ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=False).exists():
+                raise Revoked
+            return None
+        limited = is_ratelimited(
+            request, group="api", key=lambda _g, _r: api_key.prefix, rate=settings.RATELIMIT_API, increment=True
+        )
+        if limited:
+            raise Ratelimited
+        return api_key
+
+
+api = NinjaAPI(
+    title="BuzETA API",
+    version="1",
+    description="Open orders, ETAs and production status for BuzETA's customers.",
+    urls_namespace="api",
+    auth=KeyAuth(),
+    docs_url=None,
+)
+
+
+def error(request: HttpRequest, status: int, message: str, **extra) -> HttpResponse:
+    return api.create_response(request, {"error": message, "code": CODES.get(status, "ERROR"), **extra}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request, exc):
+    return error(request, 401, "Missing or invalid API key (send it as X-API-Key).")
+
+
+@api.exception_handler(Revoked)
+def _revoked(request, exc):
+    return error(request, 403, "This API key has been revoked.")
+
+
+@api.exception_handler(Ratelimited)
+def _rate_limited(request, exc):
+    return error(request, 429, "Too many requests for this key; slow down.")
+
+
+@api.exception_handler(RequestInvalid)
+def _invalid(request, exc):
+    fields = {}
+    for item in exc.errors:
+        location = [str(part) for part in item.get("loc", []) if part not in ("body", "payload", "query", "path")]
+        fields[".".join(location) or "body"] = item.get("msg", "invalid")
+    return error(request, 400, "The request is not valid.", fields=fields)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error(request, 400, "The request body is larger than 1 MB.")
+
+
+@api.exception_handler(ValidationError)
+def _model_invalid(request, exc):
+    fields = {key: " ".join(messages) for key, messages in exc.message_dict.items()}
+    return error(request, 400, "The request is not valid.", fields=fields)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    # ninja raises HttpError(400, "Cannot parse request body") for malformed JSON.
+    return error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(ReportUnavailable)
+def _upstream(request, exc):
+    return error(request, exc.http_status, exc.message)
+
+
+# --- schemas -----------------------------------------------------------------------------------------
+
+Name = Field(min_length=1, max_length=200)
+AccountName = Field(default="", max_length=200)
+
+
+class CustomerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str = Name
+    dd_name: str = AccountName
+    cbr_name: str = AccountName
+    field_type: Literal["Customer Name", "Customer Group"] = "Customer Name"
+    obfuscated_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class CustomerPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    dd_name: str | None = Field(default=None, max_length=200)
+    cbr_name: str | None = Field(default=None, max_length=200)
+    field_type: Literal["Customer Name", "Customer Group"] | None = None
+
+
+class Filters(Schema):
+    status: list[str] = Field(default=[], max_length=20)
+    group: list[str] = Field(default=[], max_length=20)
+    supplier: list[str] = Field(default=[], max_length=20)
+
+
+def customer_data(customer: Customer) -> dict:
+    return {
+        "obfuscated_id": customer.obfuscated_id,
+        "display_name": customer.display_name,
+        "dd_name": customer.dd_name,
+        "cbr_name": customer.cbr_name,
+        "field_type": customer.field_type,
+        "report_url": customer.get_absolute_url(),
+        "last_viewed_at": customer.last_viewed_at.isoformat() if customer.last_viewed_at else None,
+        "view_count": customer.view_count,
+    }
+
+
+def envelope(data, **meta) -> dict:
+    return {"data": data, "meta": meta}
+
+
+def _filters(query: Filters) -> ReportFilters:
+    if any(len(v) > 200 for values in (query.status, query.group, query.supplier) for v in values):
+        raise HttpError(400, "Filter values are limited to 200 characters.")
+    return ReportFilters.from_values(status=query.status, group=query.group, supplier=query.supplier)
+
+
+# --- endpoints ------------------------------------------------------------------------------------------
+
+
+@api.get("/health", auth=None, tags=["health"])
+def health(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        db = True
+    except Exception:
+        db = False
+    body = {"status": "ok" if db else "unavailable", "db": db, "time": timezone.now().isoformat()}
+    return api.create_response(request, body, status=200 if db else 503)
+
+
+@api.get("/customers", tags=["customers"])
+def customers_list(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)):
+    customers = Customer.objects.order_by("display_name")
+    page = [customer_data(c) for c in customers[offset : offset + limit]]
+    return envelope(page, count=customers.count(), limit=limit, offset=offset)
+
+
+@api.post("/customers", tags=["customers"], response={201: dict})
+def customers_create(request, payload: CustomerIn):
+    if payload.obfuscated_id and Customer.objects.filter(obfuscated_id=payload.obfuscated_id).exists():
+        raise HttpError(409, "A customer with this obfuscated_id already exists.")
+    return Status(201, envelope(customer_data(customer_create(**payload.model_dump()))))
+
+
+@api.get("/customers/{obfuscated_id}", tags=["customers"])
+def customers_get(request, obfuscated_id: str):
+    return envelope(customer_data(get_object_or_404(Customer, obfuscated_id=obfuscated_id)))
+
+
+@api.patch("/customers/{obfuscated_id}", tags=["customers"])
+def customers_update(request, obfuscated_id: str, payload: CustomerPatch):
+    customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
+    changes = payload.model_dump(exclude_unset=True, exclude_none=True)
+    return envelope(customer_data(customer_update(customer=customer, **changes)))
+
+
+@api.delete("/customers/{obfuscated_id}", tags=["customers"], response={204: None})
+def customers_delete(request, obfuscated_id: str):
+    get_object_or_404(Customer, obfuscated_id=obfuscated_id).delete()
+    return Status(204, None)
+
+
+@api.get("/reports/{obfuscated_id}", tags=["reports"])
+def reports_get(request, obfuscated_id: str, query: Query[Filters]):
+    customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
+    report = report_for_export(customer=customer, filters=_filters(query))
+    return {"data": report_as_data(report), "meta": report_meta(report)}
+
+
+@api.post("/reports/{obfuscated_id}/generate", tags=["reports"], response={202: dict})
+def reports_generate(request, obfuscated_id: str):
+    job = job_start_or_join(customer=get_object_or_404(Customer, obfuscated_id=obfuscated_id))
+    return Status(202, envelope({"job_id": str(job.pk)}, status=job.status, status_url=f"/api/v1/jobs/{job.pk}"))
+
+
+@api.get("/jobs/{job_id}", tags=["reports"])
+def jobs_get(request, job_id: str):
+    try:
+        job = ReportJob.objects.select_related("customer").get(pk=uuid.UUID(job_id))
+    except (ValueError, ReportJob.DoesNotExist):
+        raise Http404("No such job.") from None
+    return envelope(job_status(job))
+
+
+@api.get("/reports/{obfuscated_id}/download", tags=["reports"], response={200: None})
+def reports_download(request, obfuscated_id: str, query: Query[Filters], format: Literal["csv", "xlsx"] = "csv"):
+    customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
+    report = report_for_export(customer=customer, filters=_filters(query))
+    return export_response(format, report, customer_name=customer.display_name)
+
+
+@api.get("/statuses", tags=["statuses"])
+def statuses_list(request):
+    rows = StatusMapping.objects.values("odata_status", "custom_status", "active")
+    return envelope(list(rows), count=len(rows))
+
+
+@api.post("/statuses/refresh", tags=["statuses"])
+def statuses_refresh_now(request):
+    result = statuses_refresh()
+    return envelope({"added": result.added, "seen": result.seen, "failed": result.failed})

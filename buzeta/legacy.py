@@ -1,0 +1,225 @@
+"""Importing the Flask app's SQLite database: customers (ids kept exactly), users, status mappings.
+
+The file is opened read-only and checked whole before anything is written;
+the writes happen in one transaction, so an import changes everything or
+nothing. Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from buzeta.roles import ROLE_ADMIN, ROLE_USER
+from customers.models import Customer
+from statuses.models import StatusMapping
+
+REQUIRED_COLUMNS = {
+    "customers": {"obfuscated_id", "dd_name", "cbr_name", "field_type"},
+    "users": {"email", "name", "role", "active"},
+    "status_mapping": {"odata_status", "custom_status", "active"},
+}
+LEGACY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # anything the URL patterns can route
+FIELD_TYPES = {
+    "customer name": Customer.CUSTOMER_NAME,
+    "customer": Customer.CUSTOMER_NAME,  # older files
+    "customer group": Customer.CUSTOMER_GROUP,
+}
+ROLE_NAMES = {"admin": ROLE_ADMIN, "user": ROLE_USER}
+
+
+class LegacyImportError(Exception):
+    pass
+
+
+@dataclass
+class LegacyImport:
+    changes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def summary(self) -> str:
+        if not self.counts:
+            return "nothing to import"
+        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _flag(value: Any, where: str) -> bool:
+    text = _clean(value).lower()
+    if text in ("1", "true", "yes", "t", "y", ""):
+        return True  # an empty flag in the old app meant the default: active
+    if text in ("0", "false", "no", "f", "n"):
+        return False
+    raise LegacyImportError(f"{where}: active must be 0 or 1, not {value!r}")
+
+
+def read_legacy(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the three tables, checked; raises LegacyImportError with the reason."""
+    if not Path(path).is_file():
+        raise LegacyImportError(f"{path}: no such file")
+    try:
+        db = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise LegacyImportError(f"{path}: cannot open ({exc})") from exc
+    try:
+        db.row_factory = sqlite3.Row
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        data = {}
+        for table, required in REQUIRED_COLUMNS.items():
+            if table not in tables:
+                raise LegacyImportError(f"{path}: table '{table}' is missing")
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if missing := required - columns:
+                raise LegacyImportError(f"{path}: table '{table}' lacks column(s) {', '.join(sorted(missing))}")
+            data[table] = [dict(row) for row in db.execute(f"SELECT * FROM {table}")]  # noqa: S608 - fixed names
+    except sqlite3.DatabaseError as exc:
+        raise LegacyImportError(f"{path}: not a readable SQLite database ({exc})") from exc
+    finally:
+        db.close()
+    return data
+
+
+def _customers(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    seen: set[str] = set()
+    customers = []
+    for row in rows:
+        where = f"customers row id={row.get('id')}"
+        obfuscated_id = _clean(row["obfuscated_id"])
+        if not LEGACY_ID.match(obfuscated_id):
+            raise LegacyImportError(f"{where}: obfuscated_id {obfuscated_id!r} cannot be used in a link")
+        if obfuscated_id in seen:
+            raise LegacyImportError(f"{where}: obfuscated_id {obfuscated_id!r} appears twice")
+        seen.add(obfuscated_id)
+        dd_name, cbr_name = _clean(row["dd_name"]), _clean(row["cbr_name"])
+        if not dd_name and not cbr_name:
+            raise LegacyImportError(f"{where}: neither dd_name nor cbr_name is set")
+        field_type = FIELD_TYPES.get(_clean(row["field_type"]).lower())
+        if field_type is None:
+            raise LegacyImportError(f"{where}: unknown field_type {row['field_type']!r}")
+        display_name = _clean(row.get("display_name")) or dd_name or cbr_name
+        customers.append(
+            {
+                "obfuscated_id": obfuscated_id,
+                "display_name": display_name[:200],
+                "dd_name": dd_name[:200],
+                "cbr_name": cbr_name[:200],
+                "field_type": field_type,
+            }
+        )
+    return customers
+
+
+def _users(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    users = []
+    for row in rows:
+        where = f"users row id={row.get('id')}"
+        email = _clean(row["email"]).lower()
+        if "@" not in email:
+            raise LegacyImportError(f"{where}: {row['email']!r} is not an email address")
+        if email in seen:
+            raise LegacyImportError(f"{where}: email {email} appears twice")
+        seen.add(email)
+        role = ROLE_NAMES.get(_clean(row["role"]).lower())
+        if role is None:
+            raise LegacyImportError(f"{where}: unknown role {row['role']!r} (expected admin or user)")
+        first, _, last = _clean(row["name"]).partition(" ")
+        users.append(
+            {
+                "email": email,
+                "first_name": first[:150],
+                "last_name": last.strip()[:150],
+                "role": role,
+                "is_active": _flag(row["active"], where),
+            }
+        )
+    return users
+
+
+def _statuses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    statuses = []
+    for row in rows:
+        where = f"status_mapping row id={row.get('id')}"
+        odata_status = _clean(row["odata_status"])
+        if not odata_status:
+            raise LegacyImportError(f"{where}: odata_status is empty")
+        if odata_status in seen:
+            raise LegacyImportError(f"{where}: odata_status {odata_status!r} appears twice")
+        seen.add(odata_status)
+        statuses.append(
+            {
+                "odata_status": odata_status[:200],
+                "custom_status": _clean(row["custom_status"])[:200] or odata_status[:200],
+                "active": _flag(row["active"], where),
+            }
+        )
+    return statuses
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], label: str, result: LegacyImport):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        result.changes.append(f"+ {label}")
+        result.count(f"{model._meta.verbose_name_plural} created")
+        return obj
+    changed = {k: (getattr(obj, k), v) for k, v in values.items() if getattr(obj, k) != v}
+    if changed:
+        for key, (_, new) in changed.items():
+            setattr(obj, key, new)
+        obj.save(update_fields=list(changed))
+        what = ", ".join(f"{k} {old!r} → {new!r}" for k, (old, new) in changed.items())
+        result.changes.append(f"~ {label}: {what}")
+        result.count(f"{model._meta.verbose_name_plural} updated")
+    return obj
+
+
+def legacy_import(path: Path, *, dry_run: bool = False) -> LegacyImport:
+    data = read_legacy(path)
+    customers, users, statuses = _customers(data["customers"]), _users(data["users"]), _statuses(data["status_mapping"])
+    result = LegacyImport()
+    groups = {name: Group.objects.get(name=name) for name in ROLE_NAMES.values()}
+    with transaction.atomic():
+        for values in customers:
+            lookup = {"obfuscated_id": values.pop("obfuscated_id")}
+            _upsert(Customer, lookup, values, f"customer {values['display_name']}", result)
+        for values in users:
+            role = values.pop("role")
+            existing = User.objects.filter(email__iexact=values["email"]).first()
+            lookup = {"pk": existing.pk} if existing else {"username": values["email"][:150]}
+            user = _upsert(User, lookup, {**values, "is_staff": True}, f"user {values['email']}", result)
+            if existing is None:
+                user.set_unusable_password()  # staff sign in with Google; passwords are never imported
+                user.save(update_fields=["password"])
+            current = set(user.groups.filter(name__in=ROLE_NAMES.values()).values_list("name", flat=True))
+            if current != {role}:
+                user.groups.remove(*[groups[name] for name in current])
+                user.groups.add(groups[role])
+                result.changes.append(f"~ user {values['email']}: role {sorted(current) or '-'} → {role}")
+                result.count("roles set")
+        for values in statuses:
+            lookup = {"odata_status": values.pop("odata_status")}
+            _upsert(StatusMapping, lookup, values, f"status {lookup['odata_status']}", result)
+        if dry_run:
+            transaction.set_rollback(True)
+    return result

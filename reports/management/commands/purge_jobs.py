@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from reports.jobs import jobs_purge
+
+
+class Command(BaseCommand):
+    help = "Delete finished report jobs older than N days (also scheduled daily with 30)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, required=True, help="age in days of the finished jobs to delete")
+        parser.add_argument("--dry-run", action="store_true", help="count them, delete nothing")
+
+    def handle(self, *args, **options):
+        if options["days"] < 0:
+            raise CommandError("--days must not be negative")
+        count = jobs_purge(older_than_days=options["days"], dry_run=options["dry_run"])
+        verb = "would delete" if options["dry_run"] else "deleted"
+        self.stdout.write(f"{verb} {count} finished report jobs older than {options['days']} days")
