@@ -73,3 +73,16 @@ def cache_prewarm(
         if on_progress:
             on_progress(index, len(chosen), line)
     return summary
+
+
+def prewarm_plan(*, instances: Iterable[str] | None = None) -> list[tuple[str, list[FetchTarget]]]:
+    """What cache_prewarm would fetch, per customer, without fetching (each key listed once)."""
+    wanted = set(instances) if instances else None
+    seen: set[str] = set()
+    plan = []
+    for customer in Customer.objects.all():
+        targets = [t for t in customer.fetch_targets if wanted is None or t.instance in wanted]
+        new = [t for t in targets if cache_key(t) not in seen]
+        seen.update(cache_key(t) for t in new)
+        plan.append((customer.display_name, new))
+    return plan

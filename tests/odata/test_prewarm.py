@@ -116,3 +116,13 @@ def test_prewarm_task_runs_through_django_q(customers, settings, simulator):
     task_id = async_task("odata.tasks.prewarm_cache_task", sync=True)
     assert "Prewarmed 4 customers" in result(task_id)
     assert UpstreamCache.objects.filter(fetched_at__isnull=False).count() == 6
+
+
+def test_prewarm_dry_run_lists_each_key_once_and_calls_nothing(customers):
+    with responses.RequestsMock():  # any upstream call would fail the test
+        output, code = run("--dry-run")
+    assert code == 0
+    assert "Sunset: DD customer 'Sunset', CBR customer 'Sunset CBR'" in output
+    assert "Sunset again: nothing new" in output
+    assert output.strip().endswith("dry run: would fetch 3 keys for 3 customers")
+    assert UpstreamCache.objects.count() == 0

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from odata.prewarm import cache_prewarm
+from odata.prewarm import cache_prewarm, prewarm_plan
 
 
 class Command(BaseCommand):
@@ -13,8 +13,17 @@ class Command(BaseCommand):
             choices=["DD", "CBR"],
             help="only this account; repeat for both (default: both)",
         )
+        parser.add_argument("--dry-run", action="store_true", help="list what would be fetched, fetch nothing")
 
     def handle(self, *args, **options):
+        if options["dry_run"]:
+            plan = prewarm_plan(instances=options["instance"])
+            for customer, targets in plan:
+                what = ", ".join(f"{t.instance} {'group' if t.is_group else 'customer'} {t.name!r}" for t in targets)
+                self.stdout.write(f"{customer}: {what or 'nothing new (shared with an earlier customer)'}")
+            self.stdout.write(f"dry run: would fetch {sum(len(t) for _, t in plan)} keys for {len(plan)} customers")
+            return
+
         def progress(index, total, line):
             mark = "ok  " if line.ok else "FAIL"
             self.stdout.write(f"[{index:>3}/{total}] {mark} {line.customer}: {line.describe()}")
