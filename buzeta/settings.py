@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "buzeta.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Straight after SecurityMiddleware, as whitenoise documents, so static
     # files skip the rest of the stack.
@@ -300,7 +301,8 @@ STORAGES = {
 
 Q_CLUSTER = {
     "name": "buzeta",
-    "orm": "default",
+    # REDIS_URL moves the queue to Redis; without it the database is the broker.
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
     "workers": env_int("Q_WORKERS", 2, minimum=1),
     # A report makes a few upstream calls of up to BUZ_READ_TIMEOUT each.
     "timeout": int(BUZ_READ_TIMEOUT * 6) + 30,
@@ -313,11 +315,25 @@ Q_CLUSTER = {
 # --- Logging and error tracking ----------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+# One JSON object per line outside development (for log shippers), readable text in it.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if IS_DEVELOPMENT else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "buzeta.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -16,6 +16,13 @@ DD_ROOT = "https://buz.test/reports/DESDR"
 CBR_ROOT = "https://buz.test/reports/WATSO"
 
 
+def database_url(db: dict) -> str:
+    """The URL of the database the tests run on, for processes the tests start."""
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 @pytest.fixture(autouse=True)
 def fake_upstream(settings, tmp_path) -> None:
     """Unit tests talk to a host that only `responses` answers, never the real BuzManager,
@@ -89,17 +96,14 @@ def open_report():
     return open_
 
 
-@pytest.fixture
-def qcluster(simulator, tmp_path, monkeypatch):
-    """A real `manage.py qcluster` process on the test database, talking to the simulator."""
+def app_env(simulator, data_dir, **extra) -> dict:
+    """Environment for a BuzETA process the tests start: the test database and the simulator."""
     from django.db import connection
-    from django_q.conf import Conf
 
-    monkeypatch.setattr(Conf, "SYNC", False)  # this process only enqueues; the cluster runs
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "BUZETA_DATA_DIR": str(tmp_path),
+    return {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")},
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "BUZETA_DATA_DIR": str(data_dir),
         "BUZ_DD_URL": f"{simulator.root_url}/DESDR",
         "BUZ_CBR_URL": f"{simulator.root_url}/WATSO",
         "BUZ_DD_USERNAME": "sim",
@@ -108,47 +112,36 @@ def qcluster(simulator, tmp_path, monkeypatch):
         "BUZ_CBR_PASSWORD": "sim-pass",
         "BUZ_BLACKOUT": "off",
         "Q_WORKERS": "1",
+        **extra,
     }
-    log_path = tmp_path / "qcluster.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    if process.returncode not in (0, -15):
-        print(log_path.read_text())
 
 
-# --- staff personas: alice (admin role), bob (user role), carol (staff, no role),
-# dave (user role, deactivated), root (superuser, break-glass password) ---------------
+class Process:
+    """A child process with its output in a file, stopped with SIGTERM (then SIGKILL)."""
+
+    def __init__(self, args: list[str], env: dict, log_path: Path) -> None:
+        self.log_path = log_path
+        with log_path.open("w") as log:
+            self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        self.popen.terminate()
+        try:
+            self.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+    def output(self) -> str:
+        return self.log_path.read_text()
 
 
 @pytest.fixture
-def personas(db):
-    from django.contrib.auth.models import Group, User
+def qcluster(simulator, tmp_path, monkeypatch):
+    """A real `manage.py qcluster` process on the test database, talking to the simulator."""
+    from django_q.conf import Conf
 
-    def make(username, *, group=None, active=True, superuser=False):
-        user = User.objects.create_user(
-            username,
-            email=f"{username}@example.com",
-            password="correct horse battery staple",
-            is_staff=True,
-            is_active=active,
-            is_superuser=superuser,
-        )
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return {
-        "alice": make("alice", group="admin"),
-        "bob": make("bob", group="user"),
-        "carol": make("carol"),
-        "dave": make("dave", group="user", active=False),
-        "root": make("root", superuser=True),
-    }
+    monkeypatch.setattr(Conf, "SYNC", False)  # this process only enqueues; the cluster runs
+    worker = Process([sys.executable, "manage.py", "qcluster"], app_env(simulator, tmp_path), tmp_path / "qcluster.log")
+    yield worker.popen
+    worker.stop()

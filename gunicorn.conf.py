@@ -1,0 +1,23 @@
+"""gunicorn settings for BuzETA (gunicorn -c gunicorn.conf.py buzeta.wsgi). Environment overrides in caps."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+# Pages wait on BuzManager (I/O), so threads per worker pay off.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Longer than the slowest upstream fetch a request may make: three calls at connect + read timeout.
+_upstream = float(os.environ.get("BUZ_CONNECT_TIMEOUT", "5")) + float(os.environ.get("BUZ_READ_TIMEOUT", "20"))
+timeout = int(3 * _upstream + 30)
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so slow leaks never add up.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+# Only the local reverse proxy may set X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
