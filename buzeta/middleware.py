@@ -36,3 +36,33 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         return True
+
+
+class DatabaseTroubleMiddleware:
+    """The database is down, restarting or out of disk: a clear 503, not a generic 500.
+
+    Integrity errors are bugs, not trouble, and still reach the 500 handler.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import InterfaceError, OperationalError
+        from django.http import JsonResponse
+        from django.template.loader import render_to_string
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logging.getLogger("buzeta.database").error("database unavailable: %s", exception, exc_info=exception)
+        if request.path.startswith(("/api/", "/jobs/")):
+            response: HttpResponse = JsonResponse(
+                {"error": "The service is briefly unavailable; try again shortly.", "code": "UNAVAILABLE"}, status=503
+            )
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response

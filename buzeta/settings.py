@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Turns django-ratelimit's exception into RATELIMIT_VIEW's 429 (else it would be a 403).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "buzeta.middleware.DatabaseTroubleMiddleware",
 ]
 
 ROOT_URLCONF = "buzeta.urls"

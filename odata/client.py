@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin
 
@@ -174,9 +174,17 @@ class BuzClient:
         return payload
 
     def get_all(
-        self, entity_set: str, filter_expr: str | None = None, *, select: str | None = None
+        self,
+        entity_set: str,
+        filter_expr: str | None = None,
+        *,
+        select: str | None = None,
+        before_request: Callable[[], None] | None = None,
     ) -> list[dict[str, Any]]:
-        """Every row of a query, following `@odata.nextLink` to the end."""
+        """Every row of a query, following `@odata.nextLink` to the end.
+
+        `before_request` runs before each HTTP request (the fetch policy renews its lease there).
+        """
         url: str | None = self.url(entity_set, filter_expr, select)
         seen: set[str] = set()
         rows: list[dict[str, Any]] = []
@@ -186,6 +194,8 @@ class BuzClient:
                     f"{self.instance} {entity_set}: paging did not end after {len(seen)} pages", instance=self.instance
                 )
             seen.add(url)
+            if before_request:
+                before_request()
             payload = self._get_json(url, entity_set)
             rows.extend(payload["value"])
             next_link = payload.get("@odata.nextLink")
@@ -194,26 +204,27 @@ class BuzClient:
 
     # --- Queries the product makes ------------------------------------------------
 
-    def group_members(self, group: str) -> list[str]:
+    def group_members(self, group: str, *, before_request: Callable[[], None] | None = None) -> list[str]:
         # SalesReport spells it Order_Status, with an underscore.
         filter_expr = f"CustomerGroup eq {odata_quote(group)} and Order_Status eq 'Work in Progress'"
-        rows = self.get_all("SalesReport", filter_expr)
+        rows = self.get_all("SalesReport", filter_expr, before_request=before_request)
         return sorted({str(row["Customer"]).strip() for row in rows if row.get("Customer")})
 
-    def open_order_lines(self, name: str, *, is_group: bool = False) -> list[dict[str, Any]]:
+    def open_order_lines(
+        self, name: str, *, is_group: bool = False, before_request: Callable[[], None] | None = None
+    ) -> list[dict[str, Any]]:
         """Open order lines of one customer, or of every member of a customer group."""
         if not is_group:
             filters: Iterator[str] | list[str] = [f"{OPEN_ORDERS_FILTER} and Customer eq {odata_quote(name)}"]
         else:
-            members = self.group_members(name)
+            members = self.group_members(name, before_request=before_request)
             if not members:
                 return []
             filters = self.batched_in_filters("JobsScheduleDetailed", OPEN_ORDERS_FILTER, "Customer", members)
         rows: list[dict[str, Any]] = []
         for filter_expr in filters:
-            rows.extend(
-                keep_line_fields(row, self.line_fields) for row in self.get_all("JobsScheduleDetailed", filter_expr)
-            )
+            page = self.get_all("JobsScheduleDetailed", filter_expr, before_request=before_request)
+            rows.extend(keep_line_fields(row, self.line_fields) for row in page)
         return rows
 
     def open_statuses(self) -> set[str]:

@@ -3,7 +3,8 @@
 The database is the one thing every web process, thread and worker shares,
 on SQLite and PostgreSQL alike. Taking a lease is a plain INSERT on a unique
 key (or a conditional UPDATE of an expired one), so no lock is ever held
-across the slow HTTP call and a dead owner blocks nobody past `expires_at`.
+across the slow HTTP call. A lease covers one HTTP request and is renewed
+before the next, so a dead owner blocks nobody for longer than one request.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def lease_acquire(key: str, owner: str, *, ttl_seconds: float) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def lease_renew(key: str, owner: str, *, ttl_seconds: float) -> None:
+    FetchLease.objects.filter(key=key, owner=owner).update(expires_at=timezone.now() + timedelta(seconds=ttl_seconds))
 
 
 def lease_release(key: str, owner: str) -> None:

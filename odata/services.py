@@ -29,7 +29,7 @@ from django.utils import timezone
 from customers.models import FetchTarget
 from odata.client import get_client
 from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
-from odata.leases import lease_acquire, lease_release, lease_wait
+from odata.leases import lease_acquire, lease_release, lease_renew, lease_wait
 from odata.models import UpstreamCache
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,8 @@ def in_cooldown(instance: str, moment: datetime | None = None) -> bool:
 
 
 def _lease_ttl_seconds() -> float:
-    # Long enough for a group's several paged calls; a dead owner frees the key after this.
-    return 3 * (settings.BUZ_CONNECT_TIMEOUT + settings.BUZ_READ_TIMEOUT) + 10
+    # One HTTP request at worst (three connect attempts, one read); renewed before each request.
+    return 3 * settings.BUZ_CONNECT_TIMEOUT + settings.BUZ_READ_TIMEOUT + 10
 
 
 def _tagged(rows: list[dict[str, Any]], instance: str) -> list[dict[str, Any]]:
@@ -182,7 +182,7 @@ def _fetch_single_flight(target: FetchTarget, key: str) -> FetchResult:
     for _ in range(3):
         if lease_acquire(key, owner, ttl_seconds=ttl):
             try:
-                return _fetch_live(target, key)
+                return _fetch_live(target, key, renew=lambda: lease_renew(key, owner, ttl_seconds=ttl))
             finally:
                 lease_release(key, owner)
         # Someone else is fetching this key: wait for them and share their outcome.
@@ -205,9 +205,10 @@ def _outcome_of(target: FetchTarget, entry: UpstreamCache) -> FetchResult:
     return _fallback(target, entry, error, reason=error.kind)
 
 
-def _fetch_live(target: FetchTarget, key: str) -> FetchResult:
+def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> FetchResult:
     try:
-        rows = get_client(target.instance).open_order_lines(target.name, is_group=target.is_group)
+        client = get_client(target.instance)
+        rows = client.open_order_lines(target.name, is_group=target.is_group, before_request=renew)
     except ODataError as exc:
         return _record_failure(target, key, exc)
     now = timezone.now()

@@ -122,9 +122,21 @@ class Process:
     def __init__(self, args: list[str], env: dict, log_path: Path) -> None:
         self.log_path = log_path
         with log_path.open("w") as log:
-            self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            # Its own process group, so kill() reaches every child (a qcluster is several processes).
+            self.popen = subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def kill(self) -> None:
+        """SIGKILL the whole group: a crash, with no chance to clean up."""
+        import signal
+
+        os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
 
     def stop(self) -> None:
+        if self.popen.poll() is not None:
+            return
         self.popen.terminate()
         try:
             self.popen.wait(timeout=20)
@@ -145,3 +157,33 @@ def qcluster(simulator, tmp_path, monkeypatch):
     worker = Process([sys.executable, "manage.py", "qcluster"], app_env(simulator, tmp_path), tmp_path / "qcluster.log")
     yield worker.popen
     worker.stop()
+
+
+# --- staff personas: alice (admin role), bob (user role), carol (staff, no role),
+# dave (user role, deactivated), root (superuser, break-glass password) ---------------
+
+
+@pytest.fixture
+def personas(db):
+    from django.contrib.auth.models import Group, User
+
+    def make(username, *, group=None, active=True, superuser=False):
+        user = User.objects.create_user(
+            username,
+            email=f"{username}@example.com",
+            password="correct horse battery staple",
+            is_staff=True,
+            is_active=active,
+            is_superuser=superuser,
+        )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return {
+        "alice": make("alice", group="admin"),
+        "bob": make("bob", group="user"),
+        "carol": make("carol"),
+        "dave": make("dave", group="user", active=False),
+        "root": make("root", superuser=True),
+    }

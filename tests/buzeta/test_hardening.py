@@ -112,3 +112,19 @@ def test_sentry_events_lose_cookies_credentials_emails_names_queries_and_link_id
     assert scrubbed["request"]["url"] == "https://eta.example.com/[id]/download.csv"
     assert scrubbed["request"]["headers"]["Accept"] == "*/*"
     assert "user" not in scrubbed
+
+
+def test_database_trouble_is_a_clear_503_not_a_500(client, db, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    import reports.views
+
+    def full(*args, **kwargs):
+        raise OperationalError("database or disk is full")
+
+    monkeypatch.setattr(reports.views, "_customer_or_404", full)
+    response = client.get("/some-customer-link-id")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "briefly unavailable" in response.content.decode()
+    assert "disk is full" not in response.content.decode()
+    assert "database unavailable: database or disk is full" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -328,3 +329,24 @@ def test_two_accounts_are_fetched_at_the_same_time():
     assert [r.source for r in results] == [LIVE, LIVE]
     assert len(set(calls)) == 2  # two different threads
     assert elapsed < 0.9  # one round trip (0.5 s), not two (1.0 s)
+
+
+@responses.activate
+@pytest.mark.django_db(transaction=True)
+def test_the_lease_is_renewed_before_each_page_so_a_dead_holder_frees_the_key_quickly(settings):
+    from django.utils import timezone
+
+    settings.BUZ_CONNECT_TIMEOUT, settings.BUZ_READ_TIMEOUT = 5, 20
+    expiries = []
+
+    def page(request):
+        expiries.append(FetchLease.objects.get(key=cache_key(TARGET)).expires_at)
+        time.sleep(0.05)
+        nxt = {"@odata.nextLink": f"{DD_JOBS}?$skip=1"} if "skip" not in request.url else {}
+        return (200, {}, json.dumps({"value": [ROW], **nxt}))
+
+    responses.add_callback(responses.GET, DD_JOBS, callback=page)
+    started = timezone.now()
+    assert cache_fetch(TARGET).source == LIVE
+    assert len(expiries) == 2 and expiries[1] > expiries[0]  # renewed before the second page
+    assert expiries[0] - started <= timedelta(seconds=3 * 5 + 20 + 10 + 1)  # one request's worth, not a whole fetch
