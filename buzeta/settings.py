@@ -187,6 +187,9 @@ RATELIMIT_API = env_str("RATELIMIT_API", "120/m")  # per API key
 # Request bodies over 1 MB are refused (the API answers 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 RATELIMIT_VIEW = "buzeta.views.rate_limited"
+RATELIMIT_IP_META_KEY = "buzeta.views.client_ip"
+# Addresses of reverse proxies whose X-Real-IP header is believed (nginx on the same host by default).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # --- HTTP security -----------------------------------------------------------------
 
@@ -249,6 +252,11 @@ BUZ_COOLDOWN_MINUTES = env_int("BUZ_COOLDOWN_MINUTES", 10, minimum=0)
 BUZ_FRESH_MINUTES = env_int("BUZ_FRESH_MINUTES", 5, minimum=0)
 BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
+
+# A link opened by a whole office at once: the rendered page is reused for this
+# many seconds per URL (0 = off). Changes show at most this late.
+REPORT_PAGE_CACHE_SECONDS = env_int("REPORT_PAGE_CACHE_SECONDS", 5, minimum=0)
+VIEW_COUNT_FLUSH_SECONDS = env_int("VIEW_COUNT_FLUSH_SECONDS", 30, minimum=0)
 
 # Exports (interface §7): the fixed columns, then these upstream fields when
 # allowed. Anything else, and anything matching the deny pattern in

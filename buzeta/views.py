@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,24 @@ from reports.services import upstream_message
 
 ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 LOOKUPS = {"jobs-schedule": ("JobsScheduleDetailed", "Jobs schedule"), "wip": ("WorkInProgress", "Work in progress")}
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address for rate limits: X-Real-IP only when a trusted proxy sent the request.
+
+    Behind nginx every request comes from the proxy; without this all customers
+    would share one bucket. From anywhere else the header is ignored (it could be forged).
+    """
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+    if forwarded and remote in settings.TRUSTED_PROXIES:
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return remote
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import atexit
+import threading
+import time
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -42,9 +47,38 @@ def customer_regenerate_link(*, customer: Customer) -> str:
     return customer.obfuscated_id
 
 
-def customer_record_view(*, customer: Customer) -> None:
-    # One UPDATE, no read-modify-write: concurrent views all count.
-    Customer.objects.filter(pk=customer.pk).update(view_count=F("view_count") + 1, last_viewed_at=timezone.now())
+_pending_views: dict[int, int] = {}
+_pending_lock = threading.Lock()
+_last_flush = time.monotonic()
+
+
+def customer_record_view(*, customer_id: int) -> None:
+    """Count a view; written in batches (VIEW_COUNT_FLUSH_SECONDS), not one UPDATE per page view.
+
+    A popular link must not turn every view into a database write. Counts of a
+    process that dies before its next flush are lost; clean exits flush.
+    """
+    global _last_flush
+    with _pending_lock:
+        _pending_views[customer_id] = _pending_views.get(customer_id, 0) + 1
+        due = time.monotonic() - _last_flush >= settings.VIEW_COUNT_FLUSH_SECONDS
+    if due:
+        customer_views_flush()
+
+
+def customer_views_flush() -> None:
+    global _last_flush
+    with _pending_lock:
+        pending = dict(_pending_views)
+        _pending_views.clear()
+        _last_flush = time.monotonic()
+    now = timezone.now()
+    for customer_id, count in pending.items():
+        # F() increments: other processes' flushes add up instead of overwriting.
+        Customer.objects.filter(pk=customer_id).update(view_count=F("view_count") + count, last_viewed_at=now)
+
+
+atexit.register(lambda: _pending_views and customer_views_flush())
 
 
 CUSTOMER_FIELDS = ("display_name", "dd_name", "cbr_name", "field_type", "obfuscated_id")

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.http import (
     Http404,
@@ -72,16 +74,25 @@ def _unavailable_response(request: HttpRequest, customer: Customer, exc: ReportU
 @require_safe
 def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
     """The report at once when usable data exists, else a loading page that follows a job."""
+    page_key = "report-page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    if hit := cache.get(page_key):
+        customer_id, html = hit
+        customer_record_view(customer_id=customer_id)
+        return HttpResponse(html)
     customer = _customer_or_404(request, obfuscated_id)
     filters = filters_from_query(request.GET)
-    customer_record_view(customer=customer)
+    customer_record_view(customer_id=customer.pk)
     try:
         plan = report_page(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
-    if plan.report is not None:
-        return _report_response(request, plan.report, refresh_job=plan.job)
-    return render(request, "reports/loading.html", {"customer": customer, "job": plan.job})
+    if plan.report is None:
+        return render(request, "reports/loading.html", {"customer": customer, "job": plan.job})
+    response = _report_response(request, plan.report, refresh_job=plan.job)
+    if plan.job is None and settings.REPORT_PAGE_CACHE_SECONDS:
+        # Only settled pages: one with a refresh under way carries its job.
+        cache.set(page_key, (customer.pk, response.content), settings.REPORT_PAGE_CACHE_SECONDS)
+    return response
 
 
 @require_safe

@@ -30,6 +30,9 @@ def fake_upstream(settings, tmp_path) -> None:
     settings.DATA_DIR = tmp_path
     # Rate limits have their own tests; elsewhere hundreds of requests from one IP would trip them.
     settings.RATELIMIT_ENABLE = False
+    # Every view written at once, and no page reuse: tests see each change immediately.
+    settings.VIEW_COUNT_FLUSH_SECONDS = 0
+    settings.REPORT_PAGE_CACHE_SECONDS = 0
     # Real hashers are slow on purpose; tests only need them to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.BUZ_ACCOUNTS = {

@@ -128,3 +128,26 @@ def test_database_trouble_is_a_clear_503_not_a_500(client, db, monkeypatch, capl
     assert "briefly unavailable" in response.content.decode()
     assert "disk is full" not in response.content.decode()
     assert "database unavailable: database or disk is full" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("remote", "real_ip", "expected"),
+    [
+        ("127.0.0.1", "203.0.113.5", "203.0.113.5"),  # from the local proxy: the client behind it
+        ("198.51.100.7", "203.0.113.5", "198.51.100.7"),  # from elsewhere: a forged header is ignored
+        ("127.0.0.1", "not-an-ip", "127.0.0.1"),
+        ("127.0.0.1", "", "127.0.0.1"),
+    ],
+)
+def test_rate_limits_count_the_real_client_only_behind_a_trusted_proxy(rf, remote, real_ip, expected):
+    from buzeta.views import client_ip
+
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_REAL_IP=real_ip)
+    assert client_ip(request) == expected
+
+
+def test_clients_behind_the_proxy_get_their_own_budget(client, db, limits):
+    for _ in range(3):
+        client.get("/nobody-at-all-here", HTTP_X_REAL_IP="203.0.113.5")
+    assert client.get("/nobody-at-all-here", HTTP_X_REAL_IP="203.0.113.5").status_code == 429
+    assert client.get("/nobody-at-all-here", HTTP_X_REAL_IP="203.0.113.6").status_code == 404

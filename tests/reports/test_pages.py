@@ -156,3 +156,47 @@ def test_home_page_explains_and_shows_no_customer_data(client, customer):
     page = client.get("/").content.decode()
     assert "private link" in page
     assert customer.display_name not in page and customer.obfuscated_id not in page
+
+
+def test_a_settled_page_is_reused_for_a_few_seconds_without_touching_the_database(
+    client, customer, settings, django_assert_num_queries
+):
+    import time_machine
+    from django.core.cache import cache
+
+    from odata.models import UpstreamCache
+    from odata.services import cache_key
+
+    settings.REPORT_PAGE_CACHE_SECONDS = 5
+    cache.clear()
+    target = customer.fetch_targets[0]
+    with time_machine.travel("2026-11-23 08:00 +11:00", tick=False) as traveller:
+        from django.utils import timezone
+
+        UpstreamCache.objects.create(
+            key=cache_key(target), instance="DD", target_name=target.name, rows=[line()], fetched_at=timezone.now()
+        )
+        first = client.get(f"/{customer.obfuscated_id}")
+        StatusMapping.objects.create(odata_status="In Production", custom_status="Being made")
+        with django_assert_num_queries(1):  # only the batched view count
+            again = client.get(f"/{customer.obfuscated_id}")
+        assert again.content == first.content  # the old name, up to 5 s
+        traveller.shift(6)
+        later = client.get(f"/{customer.obfuscated_id}").content.decode()
+    assert "Being made" in later
+    customer.refresh_from_db()
+    assert customer.view_count == 3
+    cache.clear()
+
+
+def test_view_counts_are_batched_and_add_up(customer, settings):
+    from customers.services import customer_record_view, customer_views_flush
+
+    settings.VIEW_COUNT_FLUSH_SECONDS = 3600
+    for _ in range(5):
+        customer_record_view(customer_id=customer.pk)
+    customer.refresh_from_db()
+    assert customer.view_count == 0  # not yet written
+    customer_views_flush()
+    customer.refresh_from_db()
+    assert customer.view_count == 5 and customer.last_viewed_at is not None
