@@ -89,17 +89,24 @@ def main() -> None:
         "BUZETA_DATA_DIR": str(data_dir),
         "BUZ_DD_URL": f"{sim.root_url}/DESDR",
         "BUZ_CBR_URL": f"{sim.root_url}/WATSO",
-        "BUZ_DD_USERNAME": "buzeta", "BUZ_DD_PASSWORD": "demo",
-        "BUZ_CBR_USERNAME": "buzeta", "BUZ_CBR_PASSWORD": "demo",
+        "BUZ_DD_USERNAME": "buzeta",
+        "BUZ_DD_PASSWORD": "demo",
+        "BUZ_CBR_USERNAME": "buzeta",
+        "BUZ_CBR_PASSWORD": "demo",
         "BUZ_FRESH_MINUTES": "60",  # the pages stay cached for the whole run
         "RATELIMIT_PUBLIC": "1000000/m",  # a load test, not a rate-limit test
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
-    }  # fmt: skip
+    }
     manage = [sys.executable, "manage.py"]
     for step in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"], ["seed_demo"], ["prewarm_cache"]):
-        subprocess.run([*manage, *step], env={**env, "DEMO_ADMIN_PASSWORD": "load-test-admin-pass"},
-                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*manage, *step],
+            env={**env, "DEMO_ADMIN_PASSWORD": "load-test-admin-pass"},
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     import sqlite3
 
     link = (
@@ -108,8 +115,13 @@ def main() -> None:
         .fetchone()[0]
     )
     with (data_dir / "gunicorn.log").open("w") as log:
-        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "buzeta.wsgi"],
-                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "buzeta.wsgi"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         import requests
@@ -135,9 +147,8 @@ def main() -> None:
     print(f"{args.connections} connections, {args.seconds} s each, gunicorn {workers} workers x 4 threads, SQLite")
     print(f"{'page':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}  socket errors")
     for name, r in (("cached report page", report), ("trivial view (home)", ceiling)):
-        print(
-            f"{name:<22}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['requests']:>10}{r['non_2xx']:>9}  {r['socket_errors']}"
-        )
+        figures = f"{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['requests']:>10}{r['non_2xx']:>9}"
+        print(f"{name:<22}{figures}  {r['socket_errors']}")
     print(f"report / ceiling: {report['rps'] / ceiling['rps']:.0%}  (target >= 50%)")
 
 
