@@ -43,4 +43,7 @@ class Command(BaseCommand):
         if created or not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
-        self.stdout.write(f"\nAdmin: {base_url}/admin/  user 'admin'  password '{password}'")
+        self.stdout.write(
+            f"\nAdmin: {base_url}/admin/  user 'admin'  password '{password}'"
+            " (under 'Administrator password sign-in')"
+        )
