@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import IO, Any
 
@@ -25,23 +25,25 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from reports.rules import OrderBlock, format_date, line_number, text
+from reports.rules import OrderBlock, ReportLine, format_date, line_number, text
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-FIXED_COLUMNS = (
-    "RefNo",
-    "DateScheduled",
-    "ProductionStatus",
-    "ProductionLine",
-    "InventoryItem",
-    "Descn",
-    "Instance",
-    "FixedLine",
-)
+# The fixed columns, in order, and how each is read from an order and one of its lines.
+FIXED_VALUES: dict[str, Callable[[OrderBlock, ReportLine], Any]] = {
+    "RefNo": lambda order, line: order.ref_no,
+    "DateScheduled": lambda order, line: order.eta,
+    "ProductionStatus": lambda order, line: line.status,
+    "ProductionLine": lambda order, line: line.group,
+    "InventoryItem": lambda order, line: line.item,
+    "Descn": lambda order, line: line.descn,
+    "Instance": lambda order, line: order.instance,
+    "FixedLine": lambda order, line: _number(line.fields.get("FixedLine")),
+}
+FIXED_COLUMNS = tuple(FIXED_VALUES)
 # Matched against the name lower-cased with everything but letters and digits removed.
 DENIED_COLUMN = re.compile(
     r"cost|price|margin|markup|wholesale|buy|cogs|profit|rrp|discount|rebate|commission|"
@@ -59,7 +61,7 @@ COLUMN_WIDTHS = {
     "Instance": 9,
     "FixedLine": 9,
 }
-NUMERIC_COLUMNS = {"FixedLine", "Qty"}
+NUMERIC_COLUMNS = {"Qty"}  # upstream fields exported as numbers
 
 
 def is_denied(column: str) -> bool:
@@ -81,32 +83,24 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def _number(value: Any) -> Any:
+    number = line_number(value)
+    return int(number) if isinstance(number, float) and number.is_integer() else number
+
+
+def _value(column: str, order: OrderBlock, line: ReportLine) -> Any:
+    if column in FIXED_VALUES:
+        return FIXED_VALUES[column](order, line)
+    if column in NUMERIC_COLUMNS:
+        return _number(line.fields.get(column))
+    return text(line.fields.get(column))
+
+
 def export_rows(orders: Iterable[OrderBlock], columns: list[str]) -> Iterator[list[Any]]:
     """One row per line, in the page's order, as typed values (dates, numbers, text)."""
     for order in orders:
         for line in order.lines:
-            row: list[Any] = []
-            for column in columns:
-                if column == "RefNo":
-                    row.append(order.ref_no)
-                elif column == "DateScheduled":
-                    row.append(order.eta)
-                elif column == "ProductionStatus":
-                    row.append(line.status)
-                elif column == "ProductionLine":
-                    row.append(line.group)
-                elif column == "InventoryItem":
-                    row.append(line.item)
-                elif column == "Descn":
-                    row.append(line.descn)
-                elif column == "Instance":
-                    row.append(order.instance)
-                elif column in NUMERIC_COLUMNS:
-                    number = line_number(line.fields.get(column))
-                    row.append(number if not isinstance(number, float) or not number.is_integer() else int(number))
-                else:
-                    row.append(text(line.fields.get(column)))
-            yield row
+            yield [_value(column, order, line) for column in columns]
 
 
 def export_filename(customer_name: str, extension: str) -> str:

@@ -151,6 +151,34 @@ class Process:
         return self.log_path.read_text()
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict, log_path: Path) -> tuple[Process, str]:
+    """gunicorn with gunicorn.conf.py on a free loopback port; returns it and its base URL once it answers."""
+    import time
+
+    import requests
+
+    port = free_port()
+    web_env = {**env, "PORT": str(port), "ALLOWED_HOSTS": "127.0.0.1", "WEB_CONCURRENCY": "2"}
+    web = Process([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "buzeta.wsgi"], web_env, log_path)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{base}/", timeout=2)
+            return web, base
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, web.output()
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def qcluster(simulator, tmp_path, monkeypatch):
     """A real `manage.py qcluster` process on the test database, talking to the simulator."""

@@ -9,7 +9,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,30 +24,9 @@ from customers.models import Customer
 from odata.models import UpstreamCache
 from odata.services import cache_key
 from reports.models import ReportJob
-from tests.conftest import Process, app_env
+from tests.conftest import Process, app_env, start_gunicorn
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_web(env: dict, log: Path) -> tuple[Process, str]:
-    port = free_port()
-    web_env = {**env, "PORT": str(port), "ALLOWED_HOSTS": "127.0.0.1", "WEB_CONCURRENCY": "2"}
-    web = Process([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "buzeta.wsgi"], web_env, log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{base}/", timeout=2)
-            return web, base
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline, web.output()
-            time.sleep(0.2)
 
 
 # --- a worker killed in the middle of a job ----------------------------------------------------------
@@ -119,7 +97,7 @@ def test_restarting_postgresql_under_traffic_fails_cleanly_then_recovers(simulat
         fetched_at=timezone.now(),
     )
     env = app_env(simulator, tmp_path, RATELIMIT_PUBLIC="100000/m")
-    web, base = start_web(env, tmp_path / "web.log")
+    web, base = start_gunicorn(env, tmp_path / "web.log")
     results: list[tuple[float, int, str]] = []
     stop = threading.Event()
 
@@ -198,7 +176,7 @@ def test_a_full_disk_gives_a_clear_error_and_no_corruption(simulator, tiny_disk,
     import sqlite3
 
     links = [row[0] for row in sqlite3.connect(database).execute("SELECT obfuscated_id FROM customers_customer")]
-    web, base = start_web(env, tmp_path / "web.log")
+    web, base = start_gunicorn(env, tmp_path / "web.log")
     filler = tiny_disk / "filler"
     try:
         assert requests.get(f"{base}/{links[0]}", timeout=30).status_code == 200

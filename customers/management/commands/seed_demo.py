@@ -44,6 +44,5 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         self.stdout.write(
-            f"\nAdmin: {base_url}/admin/  user 'admin'  password '{password}'"
-            " (under 'Administrator password sign-in')"
+            f"\nAdmin: {base_url}/admin/  user 'admin'  password '{password}' (under 'Administrator password sign-in')"
         )
