@@ -65,8 +65,8 @@ def cache_prewarm(
     summary = PrewarmSummary()
     for index, customer in enumerate(chosen, start=1):
         targets: list[FetchTarget] = [t for t in customer.fetch_targets if wanted is None or t.instance in wanted]
-        todo = [t for t in targets if cache_key(t) not in done]
-        for result in fetch_targets(todo):
+        to_fetch = [t for t in targets if cache_key(t) not in done]
+        for result in fetch_targets(to_fetch):
             done[cache_key(result.target)] = result
         line = PrewarmLine(customer.display_name, [done[cache_key(t)] for t in targets])
         summary.lines.append(line)
