@@ -30,14 +30,6 @@ class FetchTarget:
     is_group: bool
 
 
-class CustomerQuerySet(models.QuerySet):
-    def with_dd(self) -> CustomerQuerySet:
-        return self.exclude(dd_name="")
-
-    def with_cbr(self) -> CustomerQuerySet:
-        return self.exclude(cbr_name="")
-
-
 class Customer(models.Model):
     CUSTOMER_NAME = "Customer Name"
     CUSTOMER_GROUP = "Customer Group"
@@ -66,8 +58,6 @@ class Customer(models.Model):
     view_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name"]

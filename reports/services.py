@@ -136,10 +136,6 @@ class Report:
         return [s for s in self.sources if s.state == "cached"]
 
     @property
-    def is_stale(self) -> bool:
-        return any(s.state == "stale" for s in self.sources)
-
-    @property
     def source_summary(self) -> str:
         """live, cached or mixed: where the shown data came from, in one word."""
         states = {"cached" if s.state in ("cached", "stale") else s.state for s in self.sources if s.state != "failed"}
