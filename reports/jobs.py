@@ -93,6 +93,11 @@ class PagePlan:
     job: ReportJob | None = None
 
 
+def _settled(peeks: list[FetchResult]) -> bool:
+    """Every account has data to show, or would not call upstream now anyway."""
+    return all(p.has_data or not p.needs_live for p in peeks)
+
+
 def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
     """What the customer page shows, in this order:
 
@@ -101,7 +106,7 @@ def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
     failed page does not hammer upstream); else a new job.
     """
     peeks = [cache_peek(t) for t in customer.fetch_targets]
-    if all(p.has_data or not p.needs_live for p in peeks):
+    if _settled(peeks):
         report = report_from_results(customer=customer, results=peeks, filters=filters)  # raises when nothing
         refresh = job_start_or_join(customer=customer) if any(p.needs_live for p in peeks) else None
         return PagePlan(report=report, job=refresh)
@@ -119,7 +124,7 @@ def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
 def report_for_export(*, customer: Customer, filters: ReportFilters) -> Report:
     """The data the page would show: cached or stale data as it is, else a blocking fetch."""
     peeks = [cache_peek(t) for t in customer.fetch_targets]
-    if all(p.has_data or not p.needs_live for p in peeks):
+    if _settled(peeks):
         return report_from_results(customer=customer, results=peeks, filters=filters)
     return report_build(customer=customer, filters=filters)
 
