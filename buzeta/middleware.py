@@ -10,6 +10,14 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+# Routes whose callers read JSON, so errors answered outside the view are JSON too.
+JSON_PREFIXES = ("/api/", "/jobs/")
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -58,7 +66,7 @@ class DatabaseTroubleMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logging.getLogger("buzeta.database").error("database unavailable: %s", exception, exc_info=exception)
-        if request.path.startswith(("/api/", "/jobs/")):
+        if wants_json(request):
             response: HttpResponse = JsonResponse(
                 {"error": "The service is briefly unavailable; try again shortly.", "code": "UNAVAILABLE"}, status=503
             )

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
+from buzeta.middleware import wants_json
 from buzeta.roles import has_staff_role
 from odata.client import get_client
 from odata.errors import ODataError
@@ -39,7 +40,7 @@ def client_ip(request: HttpRequest) -> str:
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     """django-ratelimit's answer: 429 (not 403), JSON for JSON routes."""
-    if request.path.startswith(("/jobs/", "/api/")):
+    if wants_json(request):
         return JsonResponse({"error": "Too many requests; slow down.", "code": "RATE_LIMITED"}, status=429)
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
