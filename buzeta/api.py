@@ -30,7 +30,7 @@ from customers.services import customer_create, customer_update
 from reports.exports import export_response
 from reports.jobs import job_start_or_join, job_status, report_for_export
 from reports.models import ReportJob
-from reports.rules import ReportFilters
+from reports.rules import MAX_FILTER_VALUES, FilterError, ReportFilters
 from reports.services import ReportUnavailable, report_as_data, report_meta
 from statuses.models import StatusMapping
 from statuses.services import statuses_refresh
@@ -162,9 +162,9 @@ class CustomerPatch(Schema):
 
 
 class Filters(Schema):
-    status: list[str] = Field(default=[], max_length=20)
-    group: list[str] = Field(default=[], max_length=20)
-    supplier: list[str] = Field(default=[], max_length=20)
+    status: list[str] = Field(default=[], max_length=MAX_FILTER_VALUES)
+    group: list[str] = Field(default=[], max_length=MAX_FILTER_VALUES)
+    supplier: list[str] = Field(default=[], max_length=MAX_FILTER_VALUES)
 
 
 def customer_data(customer: Customer) -> dict:
@@ -185,9 +185,10 @@ def envelope(data, **meta) -> dict:
 
 
 def _filters(query: Filters) -> ReportFilters:
-    if any(len(v) > 200 for values in (query.status, query.group, query.supplier) for v in values):
-        raise HttpError(400, "Filter values are limited to 200 characters.")
-    return ReportFilters.from_values(status=query.status, group=query.group, supplier=query.supplier)
+    try:
+        return ReportFilters.parse(query.model_dump())
+    except FilterError as exc:
+        raise HttpError(400, str(exc)) from exc
 
 
 # --- endpoints ------------------------------------------------------------------------------------------

@@ -190,6 +190,12 @@ def _order_block(
 # --- Filters ------------------------------------------------------------------------
 
 FILTER_KEYS = ("status", "group", "supplier")
+MAX_FILTER_VALUES = 20
+MAX_FILTER_LENGTH = 200
+
+
+class FilterError(ValueError):
+    """Filter input no page could mean: too many values, or values too long."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,17 @@ class ReportFilters:
     @classmethod
     def from_values(cls, **values: Iterable[str]) -> ReportFilters:
         return cls(**{k: frozenset(v.strip().casefold() for v in values.get(k, ()) if v.strip()) for k in FILTER_KEYS})
+
+    @classmethod
+    def parse(cls, values: Mapping[str, Iterable[str]]) -> ReportFilters:
+        """Filters from request input, refusing absurd amounts (FilterError) rather than working on them."""
+        checked: dict[str, list[str]] = {}
+        for key in FILTER_KEYS:
+            given = list(values.get(key, ()))
+            if len(given) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_LENGTH for v in given):
+                raise FilterError(f"Too many or too long values for '{key}'.")
+            checked[key] = given
+        return cls.from_values(**checked)
 
     @property
     def active(self) -> bool:
