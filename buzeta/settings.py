@@ -249,6 +249,14 @@ BUZ_FINISHED_STATUSES = env_list(
 BUZ_CONNECT_TIMEOUT = env_float("BUZ_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 BUZ_READ_TIMEOUT = env_float("BUZ_READ_TIMEOUT", 20.0, minimum=0.1)
 BUZ_COOLDOWN_MINUTES = env_int("BUZ_COOLDOWN_MINUTES", 10, minimum=0)
+# A Retry-After longer than the cooldown is honoured, up to this.
+BUZ_COOLDOWN_MAX_MINUTES = env_int("BUZ_COOLDOWN_MAX_MINUTES", 60, minimum=0)
+# After any other failure (timeout, refused, 500…) the account is left alone this long,
+# so page views during an outage are not each another upstream call.
+BUZ_FAILURE_BACKOFF_SECONDS = env_int("BUZ_FAILURE_BACKOFF_SECONDS", 60, minimum=0)
+# The longest a web request waits for upstream (through a report job) before it answers
+# the loading page or a friendly error instead: well under gunicorn's timeout.
+BUZ_WEB_WAIT_SECONDS = env_float("BUZ_WEB_WAIT_SECONDS", 8.0, minimum=0)
 BUZ_FRESH_MINUTES = env_int("BUZ_FRESH_MINUTES", 5, minimum=0)
 BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urljoin
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from odata.errors import (
     ODataError,
     QueryTooLong,
+    UpstreamAuthError,
     UpstreamBadResponse,
     UpstreamConnectionError,
     UpstreamHTTPError,
+    UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -58,6 +63,22 @@ def _query_string(params: dict[str, str]) -> str:
     return urlencode(params, quote_via=quote, safe="$'(),")
 
 
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:  # an HTTP date is always GMT
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
 def keep_line_fields(row: dict[str, Any], fields: tuple[str, ...] = LINE_FIELDS) -> dict[str, Any]:
     return {field: row[field] for field in fields if field in row}
 
@@ -88,17 +109,23 @@ class BuzClient:
             self.session.auth = (username, password)
         self.session.headers.update({"Accept": "application/json", "User-Agent": "BuzETA"})
         # Retry only failures to connect: the request never reached the
-        # server, so trying again is safe and cheap. Read timeouts and HTTP
-        # errors are not retried (they would only multiply a slow call).
+        # server, so trying again is safe and cheap. Everything else comes
+        # straight back to _get_json to be classified: urllib3 must neither
+        # retry nor wrap a read timeout (read=False re-raises it as it is),
+        # nor act on a 503's Retry-After (it would raise RetryError, which
+        # looks like a failure to connect); the cooldown honours that header.
         retry = Retry(
             total=connect_retries,
             connect=connect_retries,
-            read=0,
+            read=False,
             status=0,
             other=0,
-            redirect=0,
+            redirect=False,
             backoff_factor=0.2,
             allowed_methods=frozenset({"GET"}),
+            respect_retry_after_header=False,
+            raise_on_status=False,
+            raise_on_redirect=False,
         )
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=10)
         self.session.mount("http://", adapter)
@@ -138,25 +165,9 @@ class BuzClient:
     # --- HTTP -------------------------------------------------------------------
 
     def _get_json(self, url: str, entity_set: str) -> dict[str, Any]:
+        response = self._get(url, entity_set)
+        self._raise_for_status(response, entity_set)
         where = f"{self.instance} {entity_set}"
-        try:
-            response = self.session.get(url, timeout=self.timeout, allow_redirects=False)
-        except requests.Timeout as exc:
-            raise UpstreamTimeout(f"{where}: timed out ({type(exc).__name__})", instance=self.instance) from exc
-        except requests.RequestException as exc:
-            raise UpstreamConnectionError(
-                f"{where}: could not connect ({type(exc).__name__})", instance=self.instance
-            ) from exc
-
-        status = response.status_code
-        if status == 503:
-            raise UpstreamUnavailable(f"{where}: 503 Service Unavailable", instance=self.instance, status_code=503)
-        if status >= 400:
-            raise UpstreamHTTPError(f"{where}: HTTP {status}", instance=self.instance, status_code=status)
-        if status != 200:
-            # A redirect here is nearly always to a login page.
-            raise UpstreamBadResponse(f"{where}: unexpected HTTP {status}", instance=self.instance, status_code=status)
-
         try:
             payload = response.json()
         except ValueError as exc:
@@ -172,6 +183,58 @@ class BuzClient:
         if next_link is not None and not isinstance(next_link, str):
             raise UpstreamBadResponse(f"{where}: '@odata.nextLink' is not a string", instance=self.instance)
         return payload
+
+    def _get(self, url: str, entity_set: str) -> requests.Response:
+        """One GET, with every way of not getting an answer named for what it was."""
+        where = f"{self.instance} {entity_set}"
+        connect, read = self.timeout
+        try:
+            return self.session.get(url, timeout=self.timeout, allow_redirects=False)
+        except requests.ConnectTimeout as exc:
+            raise UpstreamConnectionError(
+                f"{where}: no connection within {connect:g}s", instance=self.instance
+            ) from exc
+        except requests.ReadTimeout as exc:
+            raise UpstreamTimeout(f"{where}: no answer within {read:g}s", instance=self.instance) from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise UpstreamConnectionError(f"{where}: connection dropped mid-answer", instance=self.instance) from exc
+        except requests.ConnectionError as exc:
+            cause = exc.args[0] if exc.args else None
+            # requests reports a read timeout while reading the body as a ConnectionError.
+            if isinstance(cause, ReadTimeoutError):
+                raise UpstreamTimeout(f"{where}: answer stalled for {read:g}s", instance=self.instance) from exc
+            if isinstance(cause, ProtocolError):  # connected, then the server hung up or reset
+                raise UpstreamConnectionError(
+                    f"{where}: connection dropped before an answer", instance=self.instance
+                ) from exc
+            raise UpstreamConnectionError(
+                f"{where}: could not connect ({_root_cause(exc)})", instance=self.instance
+            ) from exc
+        except requests.RequestException as exc:
+            raise UpstreamConnectionError(
+                f"{where}: request failed ({_root_cause(exc)})", instance=self.instance
+            ) from exc
+
+    def _raise_for_status(self, response: requests.Response, entity_set: str) -> None:
+        where = f"{self.instance} {entity_set}"
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        args = {"instance": self.instance, "status_code": status, "retry_after": retry_after}
+        said = f" (Retry-After {retry_after:.0f}s)" if retry_after is not None else ""
+        if status == 503:
+            raise UpstreamUnavailable(f"{where}: 503 Service Unavailable{said}", **args)
+        if status == 429:
+            raise UpstreamRateLimited(f"{where}: 429 Too Many Requests{said}", **args)
+        if status in (401, 403):
+            raise UpstreamAuthError(f"{where}: HTTP {status}: check the account's credentials", **args)
+        if status >= 400:
+            raise UpstreamHTTPError(f"{where}: HTTP {status}", **args)
+        if 300 <= status < 400:
+            # Nearly always a session that expired into a login page. The path only: no query strings in logs.
+            target = urlsplit(response.headers.get("Location", "")).path or "?"
+            raise UpstreamBadResponse(f"{where}: redirected (HTTP {status}) to {target}", **args)
+        if status != 200:
+            raise UpstreamBadResponse(f"{where}: unexpected HTTP {status}", **args)
 
     def get_all(
         self,
@@ -235,6 +298,15 @@ class BuzClient:
     def lookup(self, entity_set: str, ref_no: str) -> list[dict[str, Any]]:
         """All rows of one order in an entity set, for staff lookups."""
         return self.get_all(entity_set, f"RefNo eq {odata_quote(ref_no)}")
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's class name: ConnectionRefusedError, NameResolutionError…"""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3's MaxRetryError
+    seen: BaseException = reason if isinstance(reason, BaseException) else exc
+    while (inner := seen.__cause__ or seen.__context__) is not None:
+        seen = inner
+    return type(seen).__name__
 
 
 _clients: dict[tuple, BuzClient] = {}

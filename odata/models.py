@@ -23,6 +23,11 @@ class UpstreamCache(models.Model):
     last_error_detail = models.CharField(max_length=300, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_503_at = models.DateTimeField(null=True, blank=True)
+    cooldown_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="After a failure the account is not called before this (503/429 Retry-After, or a brief back-off).",
+    )
     failing_since = models.DateTimeField(
         null=True, blank=True, help_text="Start of the current run of failures; empty when the last attempt worked."
     )
@@ -31,7 +36,7 @@ class UpstreamCache(models.Model):
         verbose_name = "cached upstream data"
         verbose_name_plural = "cached upstream data"
         ordering = ["instance", "target_name"]
-        indexes = [models.Index(fields=["instance", "last_503_at"], name="cache_instance_503_idx")]
+        indexes = [models.Index(fields=["instance", "cooldown_until"], name="cache_instance_cooldown_idx")]
 
     def __str__(self) -> str:
         return self.key

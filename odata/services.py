@@ -5,7 +5,10 @@ Page, job, API, export and prewarm all call `cache_fetch` (or the parallel
 
 1. cached data younger than BUZ_FRESH_MINUTES: served, no call;
 2. inside the BUZ_BLACKOUT window with cached data: served, no call;
-3. within BUZ_COOLDOWN_MINUTES of a 503 from that account: cache or a message, no call;
+3. while the account cools down after a failure: cache or a message, no call.
+   A 503 or 429 cools it down for BUZ_COOLDOWN_MINUTES, or for its
+   Retry-After when longer (capped at BUZ_COOLDOWN_MAX_MINUTES); any other
+   failure for BUZ_FAILURE_BACKOFF_SECONDS. A success ends it at once;
 4. otherwise one live call, shared by everyone asking for the same key at
    the same time; on failure the cached copy with its age, else the error.
 """
@@ -51,6 +54,7 @@ class FetchResult:
     reason: str = ""  # why cached data was served: "blackout", "cooldown" or an error kind
     error: ODataError | None = None
     needs_live: bool = False  # from cache_peek: the policy would call upstream now
+    retry_at: datetime | None = None  # the account is not called again before this (cooldown)
 
     @property
     def has_data(self) -> bool:
@@ -68,6 +72,7 @@ class FetchResult:
             "reason": self.reason,
             "error_kind": self.error.kind if self.error else "",
             "error_detail": self.error.detail if self.error else "",
+            "retry_at": self.retry_at.isoformat() if self.retry_at else None,
         }
 
     @classmethod
@@ -75,7 +80,7 @@ class FetchResult:
         error = None
         if data.get("error_kind"):
             error = error_from_kind(data["error_kind"], data.get("error_detail", ""), instance=data["instance"])
-        fetched_at = data.get("fetched_at")
+        fetched_at, retry_at = data.get("fetched_at"), data.get("retry_at")
         return cls(
             target=FetchTarget(data["instance"], data["name"], data["is_group"]),
             source=data["source"],
@@ -83,6 +88,7 @@ class FetchResult:
             fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None,
             reason=data.get("reason", ""),
             error=error,
+            retry_at=datetime.fromisoformat(retry_at) if retry_at else None,
         )
 
 
@@ -103,19 +109,20 @@ def in_blackout(moment: datetime | None = None) -> bool:
     return local >= start or local < end  # a window across midnight
 
 
-def in_cooldown(instance: str, moment: datetime | None = None) -> bool:
-    """A 503 from this account in the last BUZ_COOLDOWN_MINUTES, with no success since."""
-    minutes = settings.BUZ_COOLDOWN_MINUTES
-    if not minutes:
-        return False
+def backoff_seconds(error: ODataError) -> float:
+    """How long an account is left alone after this failure (see the module docstring)."""
+    if not error.backs_off_account:
+        return 0
+    if isinstance(error, UpstreamUnavailable):  # 503 and 429
+        asked = min(error.retry_after or 0, settings.BUZ_COOLDOWN_MAX_MINUTES * 60)
+        return max(settings.BUZ_COOLDOWN_MINUTES * 60, asked)
+    return settings.BUZ_FAILURE_BACKOFF_SECONDS
+
+
+def account_cooldown(instance: str, moment: datetime | None = None) -> UpstreamCache | None:
+    """The recorded failure that keeps this account from being called now, if any."""
     now = moment or timezone.now()
-    latest = UpstreamCache.objects.filter(instance=instance).aggregate(
-        last_503=Max("last_503_at"), last_success=Max("fetched_at")
-    )
-    last_503 = latest["last_503"]
-    if last_503 is None or now - last_503 >= timedelta(minutes=minutes):
-        return False
-    return latest["last_success"] is None or latest["last_success"] < last_503
+    return UpstreamCache.objects.filter(instance=instance, cooldown_until__gt=now).order_by("-cooldown_until").first()
 
 
 def _lease_ttl_seconds() -> float:
@@ -138,10 +145,15 @@ def _from_entry(target: FetchTarget, entry: UpstreamCache, source: str, reason: 
     )
 
 
-def _fallback(target: FetchTarget, entry: UpstreamCache | None, error: ODataError, reason: str) -> FetchResult:
+def _fallback(
+    target: FetchTarget, entry: UpstreamCache | None, error: ODataError, reason: str, retry_at: datetime | None = None
+) -> FetchResult:
     if entry is not None and entry.has_data:
-        return _from_entry(target, entry, CACHED, reason=reason, error=error)
-    return FetchResult(target=target, source=NONE, error=error, reason=reason)
+        result = _from_entry(target, entry, CACHED, reason=reason, error=error)
+    else:
+        result = FetchResult(target=target, source=NONE, error=error, reason=reason)
+    result.retry_at = retry_at
+    return result
 
 
 def cache_peek(target: FetchTarget) -> FetchResult:
@@ -160,9 +172,10 @@ def cache_peek(target: FetchTarget) -> FetchResult:
         return _from_entry(target, entry, FRESH)
     if has_data and in_blackout(now):
         return _from_entry(target, entry, CACHED, reason="blackout")
-    if in_cooldown(target.instance, now):
-        error = UpstreamUnavailable(f"{target.instance}: cooling down after a 503", instance=target.instance)
-        return _fallback(target, entry, error, reason="cooldown")
+    if (blocker := account_cooldown(target.instance, now)) is not None:
+        # What actually went wrong, so the page's words and status fit (503, 504…).
+        error = error_from_kind(blocker.last_error_kind, blocker.last_error_detail, instance=target.instance)
+        return _fallback(target, entry, error, reason="cooldown", retry_at=blocker.cooldown_until)
     if has_data:
         return FetchResult(target, STALE, _tagged(entry.rows, target.instance), entry.fetched_at, needs_live=True)
     return FetchResult(target, NONE, needs_live=True)
@@ -202,7 +215,7 @@ def _outcome_of(target: FetchTarget, entry: UpstreamCache) -> FetchResult:
     if entry.failing_since is None and entry.has_data:
         return _from_entry(target, entry, LIVE)
     error = error_from_kind(entry.last_error_kind, entry.last_error_detail, instance=target.instance)
-    return _fallback(target, entry, error, reason=error.kind)
+    return _fallback(target, entry, error, reason=error.kind, retry_at=entry.cooldown_until)
 
 
 def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> FetchResult:
@@ -225,8 +238,11 @@ def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> 
             "last_error_kind": "",
             "last_error_detail": "",
             "failing_since": None,
+            "cooldown_until": None,
         },
     )
+    # The account answered: whatever cooled it down is over.
+    UpstreamCache.objects.filter(instance=target.instance, cooldown_until__isnull=False).update(cooldown_until=None)
     return FetchResult(target=target, source=LIVE, rows=_tagged(rows, target.instance), fetched_at=now)
 
 
@@ -245,6 +261,8 @@ def _record_failure(target: FetchTarget, key: str, error: ODataError) -> FetchRe
         "last_error_at": now,
         "failing_since": entry.failing_since or now,
     }
+    if backoff := backoff_seconds(error):
+        changes["cooldown_until"] = now + timedelta(seconds=backoff)
     if isinstance(error, UpstreamUnavailable):
         changes["last_503_at"] = now
     UpstreamCache.objects.filter(pk=entry.pk).update(**changes)
@@ -259,7 +277,7 @@ def _record_failure(target: FetchTarget, key: str, error: ODataError) -> FetchRe
         log.error(message, *args)
     else:
         log.warning(message, *args)
-    return _fallback(target, entry, error, reason=error.kind)
+    return _fallback(target, entry, error, reason=error.kind, retry_at=changes.get("cooldown_until"))
 
 
 def _cache_fetch_in_thread(target: FetchTarget) -> FetchResult:

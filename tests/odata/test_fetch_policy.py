@@ -177,13 +177,19 @@ def test_cooldown_is_per_account_and_covers_other_customers(db):
 
 
 @responses.activate
-def test_a_success_after_the_503_ends_the_cooldown(db):
-    with time_machine.travel(sydney(2026, 11, 23, 8, 0), tick=False):
-        cache(fetched_at=sydney(2026, 11, 23, 7, 0), last_503_at=sydney(2026, 11, 23, 7, 58))
-        cache(fetched_at=sydney(2026, 11, 23, 7, 59), target=FetchTarget("DD", "Other", False))
+def test_a_success_after_the_cooldown_clears_every_mark_of_it(db):
+    other = FetchTarget("DD", "Other", False)
+    with time_machine.travel(sydney(2026, 11, 23, 8, 0), tick=False) as traveller:
+        cache(
+            fetched_at=sydney(2026, 11, 23, 7, 0), cooldown_until=sydney(2026, 11, 23, 8, 5), last_error_kind="timeout"
+        )
+        cache(fetched_at=sydney(2026, 11, 23, 7, 0), cooldown_until=sydney(2026, 11, 23, 8, 6), target=other)
+        assert cache_fetch(TARGET).reason == "cooldown"  # the other customer's mark covers the account
+        traveller.move_to(sydney(2026, 11, 23, 8, 6))
         upstream_ok()
         assert cache_fetch(TARGET).source == LIVE
     assert len(responses.calls) == 1
+    assert not UpstreamCache.objects.filter(cooldown_until__isnull=False).exists()
 
 
 # --- upstream failures ----------------------------------------------------------------
@@ -227,6 +233,7 @@ def test_failure_without_cache_returns_the_error(db):
 @responses.activate
 def test_each_incident_is_reported_once_as_an_error(db, caplog, settings):
     settings.BUZ_COOLDOWN_MINUTES = 0
+    settings.BUZ_FAILURE_BACKOFF_SECONDS = 0  # every call reaches upstream, to count the incidents
     settings.BUZ_FRESH_MINUTES = 0
     responses.get(DD_JOBS, status=500)
     with (
