@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Max
 from django.utils import timezone
 
 from customers.models import FetchTarget

@@ -22,7 +22,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: FaultServer
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None, length=None) -> None:
@@ -44,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.close()
         self.close_connection = True
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         with self.server.lock:
             self.server.hits += 1
         fault = self.server.fault

@@ -10,10 +10,7 @@ from odata.client import MAX_URL_LENGTH, BuzClient, odata_quote
 from odata.errors import (
     QueryTooLong,
     UpstreamBadResponse,
-    UpstreamConnectionError,
     UpstreamHTTPError,
-    UpstreamTimeout,
-    UpstreamUnavailable,
 )
 from tests.conftest import DD_ROOT
 
