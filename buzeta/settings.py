@@ -257,6 +257,8 @@ BUZ_FAILURE_BACKOFF_SECONDS = env_int("BUZ_FAILURE_BACKOFF_SECONDS", 60, minimum
 # The longest a web request waits for upstream (through a report job) before it answers
 # the loading page or a friendly error instead: well under gunicorn's timeout.
 BUZ_WEB_WAIT_SECONDS = env_float("BUZ_WEB_WAIT_SECONDS", 8.0, minimum=0)
+# Threads per web process (gunicorn.conf.py reads the same variable); at most half may wait on upstream.
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 4, minimum=1)
 BUZ_FRESH_MINUTES = env_int("BUZ_FRESH_MINUTES", 5, minimum=0)
 BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,12 +22,16 @@ from customers.models import Customer
 from odata.services import FetchResult, cache_peek, fetch_targets
 from reports.models import ReportJob
 from reports.rules import ReportFilters
-from reports.services import Report, ReportUnavailable, report_build, report_from_results
+from reports.services import Report, ReportUnavailable, report_from_results
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
+JOB_POLL_SECONDS = 0.2
 GENERIC_FAILURE = "Something went wrong while preparing your orders. Please try again in a few minutes."
+STILL_PREPARING = (
+    "Your orders are still being prepared: our production system is slow to answer. Please try again in a minute."
+)
 STALLED_FAILURE = (
     "Preparing your orders is taking much longer than it should. Please try again in a few minutes; "
     "if it keeps happening, let us know."
@@ -121,12 +127,56 @@ def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
     return PagePlan(job=job_start_or_join(customer=customer))
 
 
+# How many web threads of this process may wait on a report job at once. The rest
+# answer at once (loading page, or "try again"), so a slow BuzManager can never
+# take every thread and stall pages that need no upstream at all.
+_wait_slots = threading.BoundedSemaphore(max(1, settings.GUNICORN_THREADS // 2))
+
+
+def job_wait(job: ReportJob, *, seconds: float) -> ReportJob:
+    """The job once it has settled, or as it is when `seconds` run out (or no wait slot is free)."""
+    job.refresh_from_db()
+    if not job.is_live or seconds <= 0 or not _wait_slots.acquire(blocking=False):
+        return job
+    try:
+        deadline = time.monotonic() + seconds
+        while job.is_live and time.monotonic() < deadline:
+            time.sleep(min(JOB_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+            job.refresh_from_db()
+    finally:
+        _wait_slots.release()
+    return job
+
+
+def report_within_budget(*, customer: Customer, filters: ReportFilters) -> PagePlan:
+    """The report as live as the fetch policy allows, waiting at most BUZ_WEB_WAIT_SECONDS.
+
+    Upstream is only ever called by the report job (a worker), never by the
+    web thread: this waits for the job within the budget. Past it, stale data
+    with the job still refreshing it, or the job alone (the loading page).
+    """
+    peeks = [cache_peek(t) for t in customer.fetch_targets]
+    if not any(p.needs_live for p in peeks):
+        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters))
+    job = job_wait(job_start_or_join(customer=customer), seconds=settings.BUZ_WEB_WAIT_SECONDS)
+    if job.status == ReportJob.DONE:
+        return PagePlan(report=job_report(job, filters=filters))
+    if job.status == ReportJob.FAILED:
+        raise ReportUnavailable(job.error or GENERIC_FAILURE, http_status=job.error_status or 502)
+    if _settled(peeks):
+        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters), job=job)
+    return PagePlan(job=job)
+
+
 def report_for_export(*, customer: Customer, filters: ReportFilters) -> Report:
-    """The data the page would show: cached or stale data as it is, else a blocking fetch."""
+    """The data the page would show: cached or stale data as it is, else a fresh fetch within the budget."""
     peeks = [cache_peek(t) for t in customer.fetch_targets]
     if _settled(peeks):
         return report_from_results(customer=customer, results=peeks, filters=filters)
-    return report_build(customer=customer, filters=filters)
+    plan = report_within_budget(customer=customer, filters=filters)
+    if plan.report is None:
+        raise ReportUnavailable(STILL_PREPARING, http_status=503)
+    return plan.report
 
 
 def job_report(job: ReportJob, *, filters: ReportFilters) -> Report:
@@ -143,6 +193,8 @@ def job_status(job: ReportJob) -> dict[str, Any]:
         "log": job.log,
         "error": (job.error or GENERIC_FAILURE) if job.status == ReportJob.FAILED else None,
         "report_url": f"/report/{job.pk}" if job.status == ReportJob.DONE else None,
+        # live, cached or mixed once done: "cached" means BuzManager could not be reached and nothing is newer.
+        "source": job.source or None,
     }
 
 

@@ -70,6 +70,7 @@ class SourceInfo:
     state: str  # "live", "cached" (upstream unavailable), "stale" (refresh under way) or "failed" (nothing)
     fetched_at: datetime | None = None
     message: str = ""
+    retry_at: datetime | None = None  # BuzManager is not asked again before this
 
 
 @dataclass
@@ -152,9 +153,11 @@ def _source_info(result: FetchResult) -> SourceInfo:
     instance = result.target.instance
     if result.source == NONE:
         assert result.error is not None
-        return SourceInfo(instance, "failed", message=upstream_message(result.error))
+        return SourceInfo(instance, "failed", message=upstream_message(result.error), retry_at=result.retry_at)
     if result.source == CACHED:
-        return SourceInfo(instance, "cached", result.fetched_at, message=cached_reason(result))
+        return SourceInfo(
+            instance, "cached", result.fetched_at, message=cached_reason(result), retry_at=result.retry_at
+        )
     if result.source == STALE:
         return SourceInfo(instance, "stale", result.fetched_at)
     return SourceInfo(instance, "live", result.fetched_at)

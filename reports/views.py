@@ -20,10 +20,18 @@ from django.views.decorators.http import require_POST, require_safe
 from customers.models import Customer
 from customers.services import customer_record_view
 from reports.exports import EXPORT_TYPES, export_response
-from reports.jobs import job_report, job_start_or_join, job_status, report_for_export, report_page
+from reports.jobs import (
+    PagePlan,
+    job_report,
+    job_start_or_join,
+    job_status,
+    report_for_export,
+    report_page,
+    report_within_budget,
+)
 from reports.models import ReportJob
 from reports.rules import FILTER_KEYS, FilterError, ReportFilters
-from reports.services import Report, ReportUnavailable, report_build
+from reports.services import Report, ReportUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +64,23 @@ def _with_query(request: HttpRequest, path: str) -> str:
     return f"{path}?{query}" if query else path
 
 
-def _report_response(request: HttpRequest, report: Report, *, refresh_job: ReportJob | None = None) -> HttpResponse:
-    context = {"report": report, "tz_name": settings.BUZ_TIMEZONE, "refresh_job": refresh_job}
+def _report_response(
+    request: HttpRequest, report: Report, *, refresh_job: ReportJob | None = None, permanent_url: str = ""
+) -> HttpResponse:
+    """The report page. `permanent_url`: where the address bar should end (pages reached through a job)."""
+    context = {
+        "report": report,
+        "tz_name": settings.BUZ_TIMEZONE,
+        "refresh_job": refresh_job,
+        "permanent_url": permanent_url,
+    }
     return render(request, "reports/report.html", context)
+
+
+def _plan_response(request: HttpRequest, customer: Customer, plan: PagePlan) -> HttpResponse:
+    if plan.report is None:
+        return render(request, "reports/loading.html", {"customer": customer, "job": plan.job})
+    return _report_response(request, plan.report, refresh_job=plan.job)
 
 
 def _unavailable_response(request: HttpRequest, customer: Customer, exc: ReportUnavailable) -> HttpResponse:
@@ -81,10 +103,8 @@ def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
         plan = report_page(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
-    if plan.report is None:
-        return render(request, "reports/loading.html", {"customer": customer, "job": plan.job})
-    response = _report_response(request, plan.report, refresh_job=plan.job)
-    if plan.job is None and settings.REPORT_PAGE_CACHE_SECONDS:
+    response = _plan_response(request, customer, plan)
+    if plan.report is not None and plan.job is None and settings.REPORT_PAGE_CACHE_SECONDS:
         # Only settled pages: one with a refresh under way carries its job.
         cache.set(page_key, (customer.pk, response.content), settings.REPORT_PAGE_CACHE_SECONDS)
     return response
@@ -92,14 +112,15 @@ def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
 
 @require_safe
 def sync_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
-    """The report built inside the request, however long upstream takes."""
+    """The whole report as live as the fetch policy allows, waiting for it up to BUZ_WEB_WAIT_SECONDS;
+    past that, the loading page (or stale data with its refresh under way)."""
     customer = _customer_or_404(request, obfuscated_id)
     filters = filters_from_query(request.GET)
     try:
-        report = report_build(customer=customer, filters=filters)
+        plan = report_within_budget(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
-    return _report_response(request, report)
+    return _plan_response(request, customer, plan)
 
 
 @require_POST
@@ -124,7 +145,8 @@ def job_status_json(request: HttpRequest, job_id: str) -> JsonResponse:
 def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _job_or_none(job_id)
     if job is None:
-        raise Http404("No such job.")
+        # Old jobs are purged; whoever followed a saved link has done nothing wrong.
+        return render(request, "reports/job_gone.html", status=404)
     if job.status != ReportJob.DONE:
         # Running: the customer page shows its progress. Failed: the page says so and offers a retry.
         return redirect(_with_query(request, job.customer.get_absolute_url()))
@@ -133,7 +155,8 @@ def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
         report = job_report(job, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, job.customer, exc)
-    return _report_response(request, report)
+    # A snapshot under the job's address: the browser is moved to the customer's permanent link.
+    return _report_response(request, report, permanent_url=job.customer.get_absolute_url())
 
 
 @require_safe

@@ -74,10 +74,15 @@ def make_customer(db):
 
 @pytest.fixture(autouse=True)
 def jobs_run_inline(monkeypatch):
-    """django-q2 runs tasks inside async_task (its sync mode) unless a test starts a real cluster."""
+    """django-q2 runs tasks inside async_task (its sync mode) unless a test starts a real cluster.
+
+    Requests run in autocommit in production, so a job enqueued "on commit" is
+    enqueued at once; the test's wrapping transaction would hold it back forever.
+    """
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", True)
+    monkeypatch.setattr("reports.jobs.transaction.on_commit", lambda callback, using=None, robust=False: callback())
 
 
 @pytest.fixture
@@ -166,7 +171,7 @@ def start_gunicorn(env: dict, log_path: Path) -> tuple[Process, str]:
     import requests
 
     port = free_port()
-    web_env = {**env, "PORT": str(port), "ALLOWED_HOSTS": "127.0.0.1", "WEB_CONCURRENCY": "2"}
+    web_env = {"WEB_CONCURRENCY": "2", **env, "PORT": str(port), "ALLOWED_HOSTS": "127.0.0.1"}
     web = Process([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "buzeta.wsgi"], web_env, log_path)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -1,3 +1,11 @@
+// A report reached through a job's address (/report/<job_id>) is a snapshot: move the
+// address bar to the customer's permanent link, so a bookmark or a home-screen icon stays live.
+(function () {
+  "use strict";
+  var head = document.querySelector("[data-permanent-url]");
+  if (head) history.replaceState(null, "", head.dataset.permanentUrl + window.location.search);
+})();
+
 // Filters the report in place: the server marks what the URL's filters hide,
 // this re-applies the same exact, case-insensitive match when a menu changes,
 // and keeps the URL (and any export links) in step so the view can be shared.
@@ -79,12 +87,15 @@
     fetch(notice.dataset.statusUrl, { headers: { "Accept": "application/json" }, cache: "no-store" })
       .then(function (response) { return response.json(); })
       .then(function (job) {
-        if (job.status === "done") {
+        if (job.status === "done" && job.source !== "cached") {
           text.textContent = "Newer data is ready.";
           link.href = window.location.pathname + window.location.search;
           link.hidden = false;
-        } else if (job.status === "failed") {
-          text.textContent = "We could not get newer data just now; these are the latest orders we have.";
+        } else if (job.status === "done" || job.status === "failed") {
+          // The refresh could not reach the factory system: say so, never "newer data".
+          text.textContent = "We could not reach our production system just now, so these are still the orders " +
+            "from our cached copy of " + text.dataset.asOf + ".";
+          notice.classList.replace("notice-info", "notice-warning");
         } else {
           setTimeout(poll, delay);
         }

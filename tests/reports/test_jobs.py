@@ -129,6 +129,7 @@ def test_a_job_reports_progress_at_each_real_step_and_finishes(client, make_cust
         "log": job.log,
         "error": None,
         "report_url": f"/report/{job.pk}",
+        "source": "live",
     }
     page = client.get(f"/report/{job.pk}").content.decode()
     assert "Order 512877" in page and "Order 300001" in page
@@ -292,7 +293,9 @@ def test_unknown_job_ids_get_404_json_and_a_404_page(client, db, job_id):
     assert response.status_code == 404
     assert response.json() == {"error": "No such job.", "code": "NOT_FOUND"}
     page = client.get(f"/report/{job_id}")
-    assert page.status_code == 404 and "find that page" in page.content.decode()
+    # A purged job's saved link: no blame on the reader, a way back.
+    assert page.status_code == 404 and "This page has expired" in page.content.decode()
+    assert "mistyped" not in page.content.decode()
 
 
 def test_report_of_a_running_job_redirects_to_the_customer_page_with_its_filters(client, customer):
