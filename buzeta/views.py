@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,8 @@ from buzeta.roles import has_staff_role
 from odata.client import get_client
 from odata.errors import ODataError
 from reports.services import upstream_message
+
+log = logging.getLogger(__name__)
 
 ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 LOOKUPS = {"jobs-schedule": ("JobsScheduleDetailed", "Jobs schedule"), "wip": ("WorkInProgress", "Work in progress")}
@@ -45,6 +48,14 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A failed CSRF check, in words a person can act on (Django's default is a bare debug-style page)."""
+    log.warning("CSRF check failed on %s: %s", request.path, reason)
+    if wants_json(request):
+        return JsonResponse({"error": "The request could not be verified.", "code": "CSRF_FAILED"}, status=403)
+    return render(request, "403_csrf.html", status=403)
 
 
 def json_errors_for(urls: tuple) -> tuple:
