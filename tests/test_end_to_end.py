@@ -98,3 +98,27 @@ def test_seed_demo_is_idempotent_and_keeps_links(db, monkeypatch):
     from django.contrib.auth import authenticate
 
     assert authenticate(username="admin", password="correct horse battery").is_superuser
+
+
+def test_seed_demo_refuses_outside_development_and_changes_nothing(db, settings, monkeypatch):
+    from django.contrib.auth.models import User
+    from django.core.management.base import CommandError
+
+    settings.IS_DEVELOPMENT, settings.APP_ENV = False, "production"
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "correct horse battery")
+    with pytest.raises(CommandError, match="only runs with APP_ENV=development"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Customer.objects.exists() and not User.objects.exists()
+
+
+def test_seed_demo_never_resets_an_existing_admins_password(db, monkeypatch):
+    from django.contrib.auth import authenticate
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("admin", "ops@example.com", "the operators own password")
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "correct horse battery")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert authenticate(username="admin", password="the operators own password")
+    assert authenticate(username="admin", password="correct horse battery") is None
+    assert "correct horse battery" not in out.getvalue() and "left as it is" in out.getvalue()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from customers.services import customers_seed_demo
 
@@ -24,12 +24,20 @@ def _demo_password() -> str:
 
 
 class Command(BaseCommand):
-    help = "Create demo customers matching the BuzManager simulator, and an admin user. Safe to run twice."
+    help = (
+        "Create demo customers matching the BuzManager simulator, and an admin user. Safe to run twice. "
+        "Development only (APP_ENV=development); an existing admin's password is never changed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="prefix for the printed links")
 
     def handle(self, *args, **options):
+        if not settings.IS_DEVELOPMENT:
+            raise CommandError(
+                f"seed_demo only runs with APP_ENV=development (this is {settings.APP_ENV}): "
+                "it creates demo customers and a superuser with a known password."
+            )
         base_url = options["base_url"].rstrip("/")
         for customer, created in customers_seed_demo():
             state = "created" if created else "exists "
@@ -40,9 +48,12 @@ class Command(BaseCommand):
         user, created = user_model.objects.get_or_create(
             username="admin", defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True}
         )
-        if created or not user.check_password(password):
+        if created:
             user.set_password(password)
             user.save(update_fields=["password"])
+        elif not user.check_password(password):
+            self.stdout.write("\nAn 'admin' user already exists with another password; it was left as it is.")
+            return
         self.stdout.write(
             f"\nAdmin: {base_url}/admin/  user 'admin'  password '{password}' (under 'Administrator password sign-in')"
         )
