@@ -40,7 +40,7 @@ def timed(session, url: str) -> tuple[float, int]:
 
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def probe(base: str, cached_link: str, *, until, max_rounds: int = 2000) -> dict[str, list[float]]:
@@ -93,7 +93,10 @@ def main() -> None:
     manage = [sys.executable, "manage.py"]
     for step in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"], ["seed_demo"], ["prewarm_cache"]):
         subprocess.run(
-            [*manage, *step], env={**env, "DEMO_ADMIN_PASSWORD": "bench-admin-pass"}, cwd=ROOT, check=True,
+            [*manage, *step],
+            env={**env, "DEMO_ADMIN_PASSWORD": "bench-admin-pass"},
+            cwd=ROOT,
+            check=True,
             capture_output=True,
         )
     db = sqlite3.connect(data_dir / "db.sqlite3")
@@ -108,11 +111,12 @@ def main() -> None:
     logs = {name: (data_dir / f"{name}.log").open("w") for name in ("gunicorn", "worker")}
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "buzeta.wsgi"],
-        env=env, cwd=ROOT, stdout=logs["gunicorn"], stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=logs["gunicorn"],
+        stderr=subprocess.STDOUT,
     )
-    worker = subprocess.Popen(
-        [*manage, "qcluster"], env=env, cwd=ROOT, stdout=logs["worker"], stderr=subprocess.STDOUT
-    )
+    worker = subprocess.Popen([*manage, "qcluster"], env=env, cwd=ROOT, stdout=logs["worker"], stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -131,7 +135,7 @@ def main() -> None:
         with ThreadPoolExecutor(max_workers=args.cold) as pool:
             sessions = [requests.Session() for _ in cold_links]
             started = time.perf_counter()
-            syncs = [pool.submit(timed, s, f"{base}/sync/{link}") for s, link in zip(sessions, cold_links)]
+            syncs = [pool.submit(timed, s, f"{base}/sync/{link}") for s, link in zip(sessions, cold_links, strict=True)]
             time.sleep(0.2)
             loaded = probe(base, cached_link, until=lambda: all(f.done() for f in syncs))
             answers = [f.result() for f in syncs]

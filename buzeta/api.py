@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Field
 
 from buzeta.apikeys import api_key_verify
 from buzeta.models import ApiKey
+from customers.links import LINK_ID_CHOSEN_PATTERN
 from customers.models import Customer
 from customers.services import customer_create, customer_update
 from reports.exports import export_response
@@ -150,7 +151,7 @@ class CustomerIn(Schema):
     dd_name: str = AccountName
     cbr_name: str = AccountName
     field_type: Literal["Customer Name", "Customer Group"] = "Customer Name"
-    obfuscated_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,64}$")
+    obfuscated_id: str | None = Field(default=None, pattern=LINK_ID_CHOSEN_PATTERN)
 
 
 class CustomerPatch(Schema):

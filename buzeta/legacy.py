@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from buzeta.roles import ROLE_ADMIN, ROLE_USER
+from customers.links import LINK_ID_PATTERN
 from customers.models import Customer
 from statuses.models import StatusMapping
 
@@ -26,7 +27,7 @@ REQUIRED_COLUMNS = {
     "users": {"email", "name", "role", "active"},
     "status_mapping": {"odata_status", "custom_status", "active"},
 }
-LEGACY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # anything the URL patterns can route
+LEGACY_ID = re.compile(f"^{LINK_ID_PATTERN}$")  # anything the URL patterns can route
 FIELD_TYPES = {
     "customer name": Customer.CUSTOMER_NAME,
     "customer": Customer.CUSTOMER_NAME,  # older files

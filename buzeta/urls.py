@@ -7,14 +7,14 @@ from django_ratelimit.decorators import ratelimit
 
 from buzeta import views as buzeta_views
 from buzeta.api import api
+from customers.links import LINK_ID_PATTERN
 from reports import views as report_views
 
 admin.site.site_header = "BuzETA administration"
 admin.site.site_title = "BuzETA"
 admin.site.index_title = "Customers, statuses and reports"
 
-# A customer id: legacy links used the same URL-safe alphabet.
-CUSTOMER_ID = r"(?P<obfuscated_id>[A-Za-z0-9_-]{1,64})"
+CUSTOMER_ID = f"(?P<obfuscated_id>{LINK_ID_PATTERN})"
 # Anything up to a slash: malformed job ids get the same 404 as unknown ones.
 JOB_ID = r"(?P<job_id>[^/]{1,64})"
 

@@ -1,24 +1,17 @@
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
-# 24 random bytes = 192 bits, encoded as 32 URL-safe characters.
-OBFUSCATED_ID_BYTES = 24
+from customers.links import LINK_ID_MAX_LENGTH, LINK_ID_PATTERN, new_obfuscated_id
 
-# Legacy ids are kept as they were, so the rule is "URL-safe", not "ours".
 obfuscated_id_validator = RegexValidator(
-    r"^[A-Za-z0-9_-]{16,64}$",
-    "Use 16 to 64 letters, digits, '-' or '_'.",
+    f"^{LINK_ID_PATTERN}$",
+    f"Use up to {LINK_ID_MAX_LENGTH} letters, digits, '-' or '_'.",
 )
-
-
-def new_obfuscated_id() -> str:
-    return secrets.token_urlsafe(OBFUSCATED_ID_BYTES)
 
 
 @dataclass(frozen=True)
@@ -47,7 +40,7 @@ class Customer(models.Model):
     )
     field_type = models.CharField(max_length=20, choices=FIELD_TYPE_CHOICES, default=CUSTOMER_NAME)
     obfuscated_id = models.CharField(
-        max_length=64,
+        max_length=LINK_ID_MAX_LENGTH,
         unique=True,
         blank=True,
         default=new_obfuscated_id,

@@ -88,9 +88,7 @@ def test_check_deploy_is_clean_in_production(tmp_path):
 
 def test_sentry_events_lose_cookies_credentials_emails_names_queries_and_link_ids(make_customer):
     customer = make_customer(display_name="Northside Window Co", dd_name="Northside Window Co")
-    import buzeta.sentry
-
-    buzeta.sentry._names = (0.0, [])  # forget names cached by an earlier test
+    legacy = make_customer(display_name="Old Client Pty", dd_name="Old Client Pty", obfuscated_id="Xy9_q")
     event = {
         "request": {
             "url": f"https://eta.example.com/{customer.obfuscated_id}/download.csv?status=Sewing",
@@ -102,12 +100,24 @@ def test_sentry_events_lose_cookies_credentials_emails_names_queries_and_link_id
         "user": {"email": "bob@example.com", "id": 3},
         "transaction": f"/etas/{customer.obfuscated_id}",
         "logentry": {"message": "failed for %s", "params": ["Northside Window Co"]},
-        "exception": {"values": [{"value": "mail bob@example.com about Northside Window Co"}]},
+        "exception": {
+            "values": [{"value": f"mail bob@example.com about Northside Window Co, link {legacy.obfuscated_id}"}]
+        },
         "breadcrumbs": {"values": [{"message": "GET", "data": {"url": f"/{customer.obfuscated_id}?x=1"}}]},
     }
     scrubbed = scrub_event(event)
     text = repr(scrubbed)
-    for secret in ("sessionid", "hunter2", "eDp5", "bob@example.com", "Northside", customer.obfuscated_id, "Sewing"):
+    secrets = (
+        "sessionid",
+        "hunter2",
+        "eDp5",
+        "bob@example.com",
+        "Northside",
+        customer.obfuscated_id,
+        "Sewing",
+        "Xy9_q",
+    )
+    for secret in secrets:
         assert secret not in text, secret
     assert scrubbed["request"]["url"] == "https://eta.example.com/[id]/download.csv"
     assert scrubbed["request"]["headers"]["Accept"] == "*/*"

@@ -51,3 +51,12 @@ def test_fetch_targets_follow_the_names_and_type(make_customer):
     assert [(t.instance, t.name, t.is_group) for t in group.fetch_targets] == [("DD", "G", True), ("CBR", "G2", True)]
     cbr_only = make_customer(display_name="C", dd_name="", cbr_name="C")
     assert [t.instance for t in cbr_only.fetch_targets] == ["CBR"]
+
+
+def test_a_short_legacy_id_passes_validation_so_the_admin_can_save_it(db):
+    customer = Customer(display_name="Old Client", dd_name="Old Client", obfuscated_id="Xy9_q")
+    customer.full_clean()  # the admin's form runs the model's validators
+    customer.save()
+    bad = Customer(display_name="Bad", dd_name="Bad", obfuscated_id="has space")
+    with pytest.raises(ValidationError):
+        bad.full_clean()
