@@ -15,7 +15,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -60,8 +60,14 @@ class KeyAuth(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> ApiKey | None:
         if not key:
             return None
+        # Guessing keys: an address that sent too many wrong ones is refused before any key is checked.
+        wrong_keys = {"group": "api-bad-key", "key": "ip", "rate": settings.RATELIMIT_API_BAD_KEYS}
+        usage = get_usage(request, **wrong_keys)
+        if usage and usage["count"] >= usage["limit"]:
+            raise Ratelimited
         api_key = api_key_verify(key)
         if api_key is None:
+            get_usage(request, **wrong_keys, increment=True)
             prefix = key.split("_")[1] if key.count("_") >= 2 else ""
             if prefix and ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=False).exists():
                 raise Revoked

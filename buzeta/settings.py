@@ -170,20 +170,27 @@ SOCIALACCOUNT_PROVIDERS = {
 # --- Caches and rate limits ------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL")
+# One cache shared by every process, so rate limits, allauth's throttle and
+# anything else counted hold across web workers: Redis when configured, else
+# a table in the database (created by `migrate`, see buzeta/apps.py).
 if REDIS_URL:
-    # Shared by every process, with atomic INCR: rate limits hold across workers.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    # django-ratelimit only knows the third-party django_redis; Django's own backend is atomic too.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+    _SHARED_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 else:
-    # The embedded default: counters per process (a limit of N/m becomes N/m per worker).
-    # Set REDIS_URL to share them; docs/deploy.md says so.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "buzeta"}}
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    _SHARED_CACHE = {"BACKEND": "buzeta.cache.AtomicDatabaseCache", "LOCATION": "buzeta_cache"}
+CACHES = {
+    "default": _SHARED_CACHE,
+    # Rendered report pages, reused for REPORT_PAGE_CACHE_SECONDS: per process and
+    # bounded (entries and size, see reports/views.py), never shared.
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100}},
+}
+# django-ratelimit knows only django_redis and memcached by name; both of ours are shared and atomic.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "60/m")
 RATELIMIT_POLLING = env_str("RATELIMIT_POLLING", "240/m")
 RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/m")
 RATELIMIT_API = env_str("RATELIMIT_API", "120/m")  # per API key
+# Wrong API keys per IP: past this, every API request from that address waits out the window.
+RATELIMIT_API_BAD_KEYS = env_str("RATELIMIT_API_BAD_KEYS", "10/m")
 # Request bodies over 1 MB are refused (the API answers 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 RATELIMIT_VIEW = "buzeta.views.rate_limited"

@@ -5,7 +5,7 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import BadRequest
 from django.http import (
     Http404,
@@ -36,6 +36,8 @@ from reports.services import Report, ReportUnavailable
 log = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 2000
+# Only pages up to this size are kept for reuse: with MAX_ENTRIES, a bound on each process's memory.
+REUSED_PAGE_MAX_BYTES = 512 * 1024
 
 
 def filters_from_query(query: QueryDict) -> ReportFilters:
@@ -91,22 +93,28 @@ def _unavailable_response(request: HttpRequest, customer: Customer, exc: ReportU
 @require_safe
 def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
     """The report at once when usable data exists, else a loading page that follows a job."""
-    page_key = "report-page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    if hit := cache.get(page_key):
-        customer_id, html = hit
-        customer_record_view(customer_id=customer_id)
-        return HttpResponse(html)
+    # The customer first, every time: a regenerated or deleted link is a 404 on the very next
+    # request, in every process, whatever pages were kept. The key holds the link, so a new link never
+    # meets the old link's pages.
     customer = _customer_or_404(request, obfuscated_id)
-    filters = filters_from_query(request.GET)
     customer_record_view(customer_id=customer.pk)
+    pages = caches["pages"]
+    page_key = (
+        f"report-page:{customer.pk}:{customer.obfuscated_id}:"
+        + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    )
+    if (html := pages.get(page_key)) is not None:
+        return HttpResponse(html)
+    filters = filters_from_query(request.GET)
     try:
         plan = report_page(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
     response = _plan_response(request, customer, plan)
-    if plan.report is not None and plan.job is None and settings.REPORT_PAGE_CACHE_SECONDS:
+    reusable = plan.report is not None and plan.job is None and len(response.content) <= REUSED_PAGE_MAX_BYTES
+    if reusable and settings.REPORT_PAGE_CACHE_SECONDS:
         # Only settled pages: one with a refresh under way carries its job.
-        cache.set(page_key, (customer.pk, response.content), settings.REPORT_PAGE_CACHE_SECONDS)
+        pages.set(page_key, response.content, settings.REPORT_PAGE_CACHE_SECONDS)
     return response
 
 

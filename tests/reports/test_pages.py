@@ -164,17 +164,17 @@ def test_home_page_explains_and_shows_no_customer_data(client, customer):
     assert customer.display_name not in page and customer.obfuscated_id not in page
 
 
-def test_a_settled_page_is_reused_for_a_few_seconds_without_touching_the_database(
+def test_a_settled_page_is_reused_for_a_few_seconds_with_only_the_customer_looked_up(
     client, customer, settings, django_assert_num_queries
 ):
     import time_machine
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from odata.models import UpstreamCache
     from odata.services import cache_key
 
     settings.REPORT_PAGE_CACHE_SECONDS = 5
-    cache.clear()
+    caches["pages"].clear()
     target = customer.fetch_targets[0]
     with time_machine.travel("2026-11-23 08:00 +11:00", tick=False) as traveller:
         from django.utils import timezone
@@ -184,7 +184,7 @@ def test_a_settled_page_is_reused_for_a_few_seconds_without_touching_the_databas
         )
         first = client.get(f"/{customer.obfuscated_id}")
         StatusMapping.objects.create(odata_status="In Production", custom_status="Being made")
-        with django_assert_num_queries(1):  # only the batched view count
+        with django_assert_num_queries(2):  # the customer (is the link still valid?) and the view count
             again = client.get(f"/{customer.obfuscated_id}")
         assert again.content == first.content  # the old name, up to 5 s
         traveller.shift(6)
@@ -192,7 +192,32 @@ def test_a_settled_page_is_reused_for_a_few_seconds_without_touching_the_databas
     assert "Being made" in later
     customer.refresh_from_db()
     assert customer.view_count == 3
-    cache.clear()
+    caches["pages"].clear()
+
+
+def test_a_regenerated_or_deleted_link_is_a_404_on_the_very_next_request(client, customer, settings):
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    from customers.services import customer_regenerate_link
+    from odata.models import UpstreamCache
+    from odata.services import cache_key
+
+    settings.REPORT_PAGE_CACHE_SECONDS = 60
+    target = customer.fetch_targets[0]
+    UpstreamCache.objects.create(
+        key=cache_key(target), instance="DD", target_name=target.name, rows=[line()], fetched_at=timezone.now()
+    )
+    old = customer.obfuscated_id
+    assert client.get(f"/{old}").status_code == 200
+    assert client.get(f"/{old}").status_code == 200  # served from the kept page
+    new = customer_regenerate_link(customer=customer)
+    assert client.get(f"/{old}").status_code == 404
+    assert client.get(f"/etas/{old}").status_code == 404
+    assert client.get(f"/{new}").status_code == 200
+    customer.delete()
+    assert client.get(f"/{new}").status_code == 404
+    caches["pages"].clear()
 
 
 def test_view_counts_are_batched_and_add_up(customer, settings):

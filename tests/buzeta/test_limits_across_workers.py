@@ -1,0 +1,123 @@
+"""Limits that hold across processes: gunicorn with 4 workers, one client address.
+
+Rates are per hour here so that a burst never straddles two windows (django-ratelimit
+aligns windows to the clock); what is proved is that the count is shared, not per worker.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from django.core.cache import cache
+from django.utils import timezone
+
+from buzeta.apikeys import api_key_create
+from customers.models import Customer
+from customers.services import customer_regenerate_link
+from odata.models import UpstreamCache
+from odata.services import cache_key
+from tests.conftest import app_env, start_gunicorn
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+LIMIT = 12
+TOLERANCE = 1  # a request in flight while the window's first count is written
+
+
+@pytest.fixture(autouse=True)
+def fresh_counters(db):
+    # The shared cache is a table outside the models, which test flushes leave alone.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def server(simulator, tmp_path):
+    env = app_env(
+        simulator,
+        tmp_path,
+        WEB_CONCURRENCY="4",
+        RATELIMIT_PUBLIC=f"{LIMIT}/h",
+        RATELIMIT_API=f"{LIMIT}/h",
+        RATELIMIT_API_BAD_KEYS="5/h",
+        RATELIMIT_LOGIN="5/h",
+        REPORT_PAGE_CACHE_SECONDS="60",
+    )
+    web, base = start_gunicorn(env, tmp_path / "web.log")
+    yield base
+    web.stop()
+
+
+@pytest.fixture
+def cached_customer(db):
+    customer = Customer.objects.create(display_name="Sunset", dd_name="Sunset Shade Solutions")
+    target = customer.fetch_targets[0]
+    UpstreamCache.objects.create(
+        key=cache_key(target),
+        instance="DD",
+        target_name=target.name,
+        rows=[{"RefNo": "1", "FixedLine": 1, "ProductionStatus": "Cutting", "DateScheduled": "2026-12-08"}],
+        fetched_at=timezone.now(),
+    )
+    return customer
+
+
+def statuses(responses: list[requests.Response]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for response in responses:
+        found[response.status_code] = found.get(response.status_code, 0) + 1
+    return found
+
+
+def test_report_pages_are_limited_per_address_across_all_workers(server, cached_customer):
+    answers = [requests.get(f"{server}/{cached_customer.obfuscated_id}", timeout=10) for _ in range(4 * LIMIT)]
+    counts = statuses(answers)
+    assert LIMIT - TOLERANCE <= counts.get(200, 0) <= LIMIT + TOLERANCE, counts
+    assert counts.get(429, 0) >= 3 * LIMIT - TOLERANCE, counts
+
+
+def test_api_keys_are_limited_across_workers_and_wrong_keys_are_throttled(server, cached_customer):
+    _, secret = api_key_create(name="integration")
+    good = [requests.get(f"{server}/api/v1/customers", headers={"X-API-Key": secret}, timeout=10) for _ in range(40)]
+    counts = statuses(good)
+    assert LIMIT - TOLERANCE <= counts.get(200, 0) <= LIMIT + TOLERANCE, counts
+
+    wrong = [
+        requests.get(f"{server}/api/v1/customers", headers={"X-API-Key": f"bz_guess{n}_xxxx"}, timeout=10)
+        for n in range(20)
+    ]
+    counts = statuses(wrong)
+    assert counts.get(401, 0) <= 5 + TOLERANCE and counts.get(429, 0) >= 20 - 5 - TOLERANCE, counts
+    assert all(r.headers["Content-Type"].startswith("application/json") for r in wrong)
+
+
+def test_password_sign_in_attempts_are_limited_across_workers(server, django_user_model):
+    django_user_model.objects.create_superuser("root", "root@example.com", "correct horse battery staple")
+    session = requests.Session()
+    session.headers["Connection"] = "close"  # a new connection each time, so the workers share the attempts
+    answers = []
+    for attempt in range(20):
+        form = session.get(f"{server}/accounts/login/", timeout=10).text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        answers.append(
+            session.post(
+                f"{server}/accounts/login/",
+                data={"csrfmiddlewaretoken": token, "login": "root", "password": f"guess {attempt}"},
+                headers={"Referer": f"{server}/accounts/login/", "Origin": server},
+                timeout=10,
+            )
+        )
+    counts = statuses(answers)
+    assert counts.get(200, 0) <= 5 + TOLERANCE, counts  # 200 = the form again, with "wrong password"
+    assert counts.get(429, 0) >= 20 - 5 - TOLERANCE, counts
+
+
+def test_a_regenerated_link_is_dead_in_every_worker_at_once(server, cached_customer):
+    old = cached_customer.obfuscated_id
+    for _ in range(5):  # kept pages in as many workers as the kernel hands these to
+        assert requests.get(f"{server}/{old}", timeout=10).status_code == 200
+    new = customer_regenerate_link(customer=cached_customer)
+    assert {requests.get(f"{server}/{old}", timeout=10).status_code for _ in range(5)} == {404}
+    assert requests.get(f"{server}/{new}", timeout=10).status_code == 200
