@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from buzeta.private_files import private_dir, private_file
+
 
 class BackupError(Exception):
     pass
@@ -23,8 +25,7 @@ def _backups(directory: Path) -> list[Path]:
 
 def db_backup(*, directory: Path | None = None, keep: int | None = None) -> Path:
     """Write a backup file and return its path; keep only the newest `keep` backups."""
-    directory = Path(directory or Path(settings.DATA_DIR) / "backups")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(Path(directory or Path(settings.DATA_DIR) / "backups"))
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
     if connection.vendor == "sqlite":
         target = directory / f"buzeta-{stamp}.sqlite3"
@@ -45,7 +46,7 @@ def _sqlite_backup(target: Path) -> None:
     # The online backup API copies a consistent snapshot page by page while
     # the app keeps writing (WAL), with no SQL built from a path.
     connection.ensure_connection()
-    partial = target.with_suffix(".partial")
+    partial = private_file(target.with_suffix(".partial"))
     destination = sqlite3.connect(partial)
     try:
         connection.connection.backup(destination)
@@ -64,6 +65,7 @@ def _pg_dump(target: Path) -> None:
         raise BackupError("pg_dump is not installed (apt-get install postgresql-client)")
     db = connection.settings_dict
     env = {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
+    private_file(target)  # pg_dump writes into it and keeps its mode
     command = [pg_dump, "--format=custom", f"--file={target}", "--no-owner", f"--dbname={db['NAME']}"]
     if db.get("HOST"):
         command.append(f"--host={db['HOST']}")

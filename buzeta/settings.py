@@ -18,6 +18,7 @@ from buzeta.env import (
     env_str,
     env_window,
 )
+from buzeta.private_files import private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,8 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if IS_DEVEL
 if not ALLOWED_HOSTS and not IS_DEVELOPMENT:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when APP_ENV is not development")
 
-DATA_DIR = Path(env_str("BUZETA_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = private_dir(Path(env_str("BUZETA_DATA_DIR", str(BASE_DIR / "var"))).resolve())
 
 INSTALLED_APPS = [
     "buzeta",
@@ -111,6 +111,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Owner-only before SQLite first opens it (SQLite would create it world-readable).
+    private_file(Path(DATABASES["default"]["NAME"]))
     # WAL lets readers carry on while the worker writes; the busy timeout
     # makes a writer wait for the lock instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

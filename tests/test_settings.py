@@ -110,3 +110,27 @@ def test_production_refuses_demo_defaults_but_starts_when_configured(tmp_path):
     config = load(tmp_path, APP_ENV="production", DJANGO_SECRET_KEY="s" * 50, ALLOWED_HOSTS="eta.example")
     assert config["demo"] is False
     assert config["accounts"]["DD"]["url"] == "https://api.buzmanager.com/reports/DESDR"
+
+
+def test_the_database_its_wal_and_backups_are_owner_only(tmp_path):
+    import os
+    import sqlite3
+    import stat
+
+    data = tmp_path / "data"
+    env = {**os.environ, "BUZETA_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    for command in (["migrate", "-v0"], ["db_backup"]):
+        subprocess.run([sys.executable, "manage.py", *command], env=env, cwd=ROOT, check=True, capture_output=True)
+    database = data / "db.sqlite3"
+    with sqlite3.connect(database) as connection:  # as the app does: WAL, with its -wal and -shm files
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE probe (x)")
+        sidecars = [p for p in data.iterdir() if p.name.startswith("db.sqlite3-")]
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in [database, *sidecars]}
+    backups = list((data / "backups").iterdir())
+    assert sidecars and backups
+    assert set(modes.values()) == {0o600}, modes
+    assert {stat.S_IMODE(p.stat().st_mode) for p in backups} == {0o600}
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "backups").stat().st_mode) == 0o700
