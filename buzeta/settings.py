@@ -169,6 +169,16 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
+# E-mail: SMTP when EMAIL_HOST is set (Django's usual EMAIL_* variables).
+EMAIL_CONFIGURED = env_is_set("EMAIL_HOST")
+if EMAIL_CONFIGURED:
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BuzETA <no-reply@localhost>")
+
 # --- Caches and rate limits ------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL")

@@ -35,6 +35,9 @@ urlpatterns = [
     path("admin", RedirectView.as_view(url="/admin/", permanent=True)),
     path("api/v1/", buzeta_views.json_errors_for(api.urls)),
     path("accounts/login/", login(LoginView.as_view()), name="account_login"),
+    # Before allauth's own: these two answer friendly pages where allauth would fail.
+    path("accounts/google/login/", login(buzeta_views.google_login), name="google_login"),
+    path("accounts/password/reset/", login(buzeta_views.password_reset), name="account_reset_password"),
     path("accounts/", include("allauth.urls")),
     re_path(
         r"^(?P<lookup>jobs-schedule|wip)/(?P<instance>[^/]{1,10})/(?P<order_no>[^/]{1,40})/?$",

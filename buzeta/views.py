@@ -79,6 +79,29 @@ def json_errors_for(urls: tuple) -> tuple:
     return patterns, app_name, namespace
 
 
+def google_login(request: HttpRequest) -> HttpResponse:
+    """allauth's Google sign-in, or a page saying it is not set up (allauth would answer a 500)."""
+    from allauth.socialaccount.adapter import get_adapter
+    from allauth.socialaccount.models import SocialApp
+    from allauth.socialaccount.providers.google.views import oauth2_login
+
+    try:
+        get_adapter(request).get_app(request, provider="google")
+    except SocialApp.DoesNotExist:
+        return render(request, "account/google_not_configured.html", status=503)
+    return oauth2_login(request)
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Passwords are break-glass for superusers: no reset by e-mail unless e-mail is set up."""
+    from allauth.account.views import password_reset as allauth_password_reset
+    from django.conf import settings
+
+    if not settings.EMAIL_CONFIGURED:
+        return render(request, "account/password_reset_unavailable.html", status=404)
+    return allauth_password_reset(request)
+
+
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through the same flow as everything else (Google, or break-glass)."""
     target = request.GET.get("next", "/admin/")

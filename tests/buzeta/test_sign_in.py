@@ -107,3 +107,34 @@ def test_the_sign_in_page_offers_google_when_configured(client, db, settings):
     page = client.get("/accounts/login/").content.decode()
     assert "Sign in with Google" in page
     assert 'action="/accounts/google/login/' in page and 'method="post"' in page
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_google_sign_in_when_google_is_not_set_up_is_a_friendly_page_not_a_500(db, method):
+    from django.test import Client
+
+    response = getattr(Client(raise_request_exception=False), method)("/accounts/google/login/")
+    assert response.status_code == 503
+    assert "Google sign-in is not set up here" in response.content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_no_password_reset_by_email_unless_email_is_set_up(personas, settings, method):
+    from django.core import mail
+    from django.test import Client
+
+    settings.EMAIL_CONFIGURED = False
+    response = getattr(Client(raise_request_exception=False), method)(
+        "/accounts/password/reset/", {"email": "root@example.com"}
+    )
+    assert response.status_code == 404
+    assert "Passwords are not reset here" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_password_reset_is_allauths_when_email_is_set_up(db, settings):
+    from django.test import Client
+
+    settings.EMAIL_CONFIGURED = True
+    response = Client().get("/accounts/password/reset/")
+    assert response.status_code == 200 and 'name="email"' in response.content.decode()
