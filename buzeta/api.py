@@ -7,7 +7,7 @@ functions, so it always matches what is served.
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import NinjaAPI, Path, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import APIKeyHeader
@@ -25,7 +25,7 @@ from pydantic import ConfigDict, Field
 
 from buzeta.apikeys import api_key_verify
 from buzeta.models import ApiKey
-from customers.links import LINK_ID_CHOSEN_PATTERN
+from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
 from customers.models import Customer
 from customers.services import customer_create, customer_update
 from reports.exports import export_response
@@ -147,31 +147,69 @@ def _upstream(request, exc):
 
 # --- schemas -----------------------------------------------------------------------------------------
 
-Name = Field(min_length=1, max_length=200)
-AccountName = Field(default="", max_length=200)
+# No NUL or other control characters anywhere: PostgreSQL refuses NUL in text, and none belongs in
+# a name or a filter. A name must also hold something besides spaces (names are stored stripped).
+_PLAIN = r"[^\x00-\x1f\x7f]"
+PLAIN_TEXT = f"^{_PLAIN}*$"
+NAME_TEXT = rf"^{_PLAIN}*[^\s\x00-\x1f\x7f]{_PLAIN}*$"
+MAX_OFFSET = 1_000_000
+
+Name = Field(min_length=1, max_length=200, pattern=NAME_TEXT)
+AccountName = Field(default="", max_length=200, pattern=PLAIN_TEXT)
+FilterValue = Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)]
+LinkId = Path(..., pattern=f"^{LINK_ID_PATTERN}$", description="The secret id in the customer's link.")
+FieldType = Literal["Customer Name", "Customer Group"]
+
+# The rule the database also holds: a customer has a DD name, a CBR name, or both.
+_HAS_AN_ACCOUNT_NAME = {
+    "anyOf": [
+        {"required": ["dd_name"], "properties": {"dd_name": {"pattern": NAME_TEXT}}},
+        {"required": ["cbr_name"], "properties": {"cbr_name": {"pattern": NAME_TEXT}}},
+    ],
+    "description": "A customer needs a DD name, a CBR name, or both.",
+}
 
 
 class CustomerIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_HAS_AN_ACCOUNT_NAME)
     display_name: str = Name
     dd_name: str = AccountName
     cbr_name: str = AccountName
-    field_type: Literal["Customer Name", "Customer Group"] = "Customer Name"
+    field_type: FieldType = "Customer Name"
     obfuscated_id: str | None = Field(default=None, pattern=LINK_ID_CHOSEN_PATTERN)
 
 
 class CustomerPatch(Schema):
     model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
-    dd_name: str | None = Field(default=None, max_length=200)
-    cbr_name: str | None = Field(default=None, max_length=200)
-    field_type: Literal["Customer Name", "Customer Group"] | None = None
+    display_name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NAME_TEXT)
+    dd_name: str | None = Field(default=None, max_length=200, pattern=PLAIN_TEXT)
+    cbr_name: str | None = Field(default=None, max_length=200, pattern=PLAIN_TEXT)
+    field_type: FieldType | None = None
 
 
 class Filters(Schema):
-    status: list[str] = Field(default=[], max_length=MAX_FILTER_VALUES)
-    group: list[str] = Field(default=[], max_length=MAX_FILTER_VALUES)
-    supplier: list[str] = Field(default=[], max_length=MAX_FILTER_VALUES)
+    status: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
+    group: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
+    supplier: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
+
+
+class ErrorOut(Schema):
+    error: str
+    code: str
+    fields: dict[str, str] | None = Field(default=None, description="Per-field messages, for 400.")
+
+
+class HealthOut(Schema):
+    status: Literal["ok", "unavailable"]
+    db: bool
+    time: str
+
+
+# Every error each operation can answer, declared so clients (and the OpenAPI document) know them.
+_AUTHED = frozenset({400, 401, 403, 429})
+ERRORS = {_AUTHED: ErrorOut, 404: ErrorOut}
+# 414: the web server (gunicorn) refuses a request line over 4 KB before the app sees it; filters can make one.
+REPORT_ERRORS = {_AUTHED: ErrorOut, 404: ErrorOut, frozenset({502, 503, 504}): ErrorOut, 414: None}
 
 
 def customer_data(customer: Customer) -> dict:
@@ -201,7 +239,7 @@ def _filters(query: Filters) -> ReportFilters:
 # --- endpoints ------------------------------------------------------------------------------------------
 
 
-@api.get("/health", auth=None, tags=["health"])
+@api.get("/health", auth=None, tags=["health"], response={200: HealthOut, 503: HealthOut})
 def health(request):
     try:
         with connection.cursor() as cursor:
@@ -213,52 +251,52 @@ def health(request):
     return api.create_response(request, body, status=200 if db else 503)
 
 
-@api.get("/customers", tags=["customers"])
-def customers_list(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)):
+@api.get("/customers", tags=["customers"], response={200: dict, _AUTHED: ErrorOut})
+def customers_list(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     customers = Customer.objects.order_by("display_name")
     page = [customer_data(c) for c in customers[offset : offset + limit]]
     return envelope(page, count=customers.count(), limit=limit, offset=offset)
 
 
-@api.post("/customers", tags=["customers"], response={201: dict})
+@api.post("/customers", tags=["customers"], response={201: dict, _AUTHED: ErrorOut, 409: ErrorOut})
 def customers_create(request, payload: CustomerIn):
     if payload.obfuscated_id and Customer.objects.filter(obfuscated_id=payload.obfuscated_id).exists():
         raise HttpError(409, "A customer with this obfuscated_id already exists.")
     return Status(201, envelope(customer_data(customer_create(**payload.model_dump()))))
 
 
-@api.get("/customers/{obfuscated_id}", tags=["customers"])
-def customers_get(request, obfuscated_id: str):
+@api.get("/customers/{obfuscated_id}", tags=["customers"], response={200: dict, **ERRORS})
+def customers_get(request, obfuscated_id: str = LinkId):
     return envelope(customer_data(get_object_or_404(Customer, obfuscated_id=obfuscated_id)))
 
 
-@api.patch("/customers/{obfuscated_id}", tags=["customers"])
-def customers_update(request, obfuscated_id: str, payload: CustomerPatch):
+@api.patch("/customers/{obfuscated_id}", tags=["customers"], response={200: dict, **ERRORS})
+def customers_update(request, payload: CustomerPatch, obfuscated_id: str = LinkId):
     customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
     changes = payload.model_dump(exclude_unset=True, exclude_none=True)
     return envelope(customer_data(customer_update(customer=customer, **changes)))
 
 
-@api.delete("/customers/{obfuscated_id}", tags=["customers"], response={204: None})
-def customers_delete(request, obfuscated_id: str):
+@api.delete("/customers/{obfuscated_id}", tags=["customers"], response={204: None, **ERRORS})
+def customers_delete(request, obfuscated_id: str = LinkId):
     get_object_or_404(Customer, obfuscated_id=obfuscated_id).delete()
     return Status(204, None)
 
 
-@api.get("/reports/{obfuscated_id}", tags=["reports"])
-def reports_get(request, obfuscated_id: str, query: Query[Filters]):
+@api.get("/reports/{obfuscated_id}", tags=["reports"], response={200: dict, **REPORT_ERRORS})
+def reports_get(request, query: Query[Filters], obfuscated_id: str = LinkId):
     customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
     report = report_for_export(customer=customer, filters=_filters(query))
     return {"data": report_as_data(report), "meta": report_meta(report)}
 
 
-@api.post("/reports/{obfuscated_id}/generate", tags=["reports"], response={202: dict})
-def reports_generate(request, obfuscated_id: str):
+@api.post("/reports/{obfuscated_id}/generate", tags=["reports"], response={202: dict, **ERRORS})
+def reports_generate(request, obfuscated_id: str = LinkId):
     job = job_start_or_join(customer=get_object_or_404(Customer, obfuscated_id=obfuscated_id))
     return Status(202, envelope({"job_id": str(job.pk)}, status=job.status, status_url=f"/api/v1/jobs/{job.pk}"))
 
 
-@api.get("/jobs/{job_id}", tags=["reports"])
+@api.get("/jobs/{job_id}", tags=["reports"], response={200: dict, **ERRORS})
 def jobs_get(request, job_id: str):
     try:
         job = ReportJob.objects.select_related("customer").get(pk=uuid.UUID(job_id))
@@ -267,20 +305,22 @@ def jobs_get(request, job_id: str):
     return envelope(job_status(job))
 
 
-@api.get("/reports/{obfuscated_id}/download", tags=["reports"], response={200: None})
-def reports_download(request, obfuscated_id: str, query: Query[Filters], format: Literal["csv", "xlsx"] = "csv"):
+@api.get("/reports/{obfuscated_id}/download", tags=["reports"], response={200: None, **REPORT_ERRORS})
+def reports_download(
+    request, query: Query[Filters], obfuscated_id: str = LinkId, format: Literal["csv", "xlsx"] = "csv"
+):
     customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
     report = report_for_export(customer=customer, filters=_filters(query))
     return export_response(format, report, customer_name=customer.display_name)
 
 
-@api.get("/statuses", tags=["statuses"])
+@api.get("/statuses", tags=["statuses"], response={200: dict, _AUTHED: ErrorOut})
 def statuses_list(request):
     rows = StatusMapping.objects.values("odata_status", "custom_status", "active")
     return envelope(list(rows), count=len(rows))
 
 
-@api.post("/statuses/refresh", tags=["statuses"])
+@api.post("/statuses/refresh", tags=["statuses"], response={200: dict, _AUTHED: ErrorOut})
 def statuses_refresh_now(request):
     result = statuses_refresh()
     return envelope({"added": result.added, "seen": result.seen, "failed": result.failed})

@@ -24,6 +24,12 @@ def _limit(group: str, setting: str, method=ratelimit.ALL):
     return ratelimit(group=group, key="ip", rate=lambda _g, _r: getattr(settings, setting), method=method, block=True)
 
 
+# Error pages, in JSON under /api/ and /jobs/ (buzeta.middleware.wants_json).
+handler400 = "buzeta.views.bad_request"
+handler403 = "buzeta.views.permission_denied"
+handler404 = "buzeta.views.not_found"
+handler500 = "buzeta.views.server_error"
+
 public = _limit("public", "RATELIMIT_PUBLIC")
 polling = _limit("polling", "RATELIMIT_POLLING")
 login = _limit("login", "RATELIMIT_LOGIN", method="POST")

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
@@ -48,6 +49,31 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+def _error_page(request: HttpRequest, status: int, template: str, message: str, code: str) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": message, "code": code}, status=status)
+    return render(request, template, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, "400.html", "The request is not valid.", "BAD_REQUEST")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, "403.html", "Not allowed.", "FORBIDDEN")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "404.html", "Not found.", "NOT_FOUND")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": "Something went wrong on our side.", "code": "SERVER_ERROR"}, status=500)
+    # No context processors: whatever broke (the database?) must not break the error page too.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

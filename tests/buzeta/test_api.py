@@ -301,3 +301,63 @@ def test_the_openapi_document_is_valid_and_matches_the_url_conf(client, db):
         concrete = path.replace("{obfuscated_id}", "abcdefghijklmnop").replace("{job_id}", "x")
         assert resolve(concrete).url_name, path  # every documented path is really routed
     assert spec["components"]["securitySchemes"]["KeyAuth"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+
+
+# --- inputs that used to be 500s, and errors that must be JSON -------------------------------------------
+
+
+@pytest.mark.parametrize("offset", ["9223372036854775808", "1000001", "-1", "x"])
+def test_absurd_offsets_are_a_400_not_a_500(api, offset):
+    response = api.get(f"/api/v1/customers?offset={offset}")
+    assert response.status_code == 400 and response.json()["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize("field", ["display_name", "dd_name", "cbr_name"])
+@pytest.mark.parametrize("bad", ["a\u0000b", "line\nbreak", "bell\u0007"])
+def test_control_characters_in_json_fields_are_a_400(api, field, bad):
+    body = {"display_name": "Tidy Blinds", "dd_name": "Tidy Blinds", field: bad}
+    response = api.post("/api/v1/customers", body, content_type="application/json")
+    assert response.status_code == 400 and field in response.json()["fields"]
+    assert not Customer.objects.filter(display_name__startswith="Tidy").exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/customers/ab%00cd",
+        "/api/v1/reports/ab%00cd",
+        "/api/v1/reports/x?status=a%00b",
+        "/api/v1/customers/a%20b",
+    ],
+)
+def test_nul_bytes_in_paths_and_filters_are_a_400(api, path):
+    response = api.get(path)
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+
+
+def test_blank_names_are_refused_by_the_schema(api):
+    response = api.post("/api/v1/customers", {"display_name": "   ", "dd_name": "X"}, content_type="application/json")
+    assert response.status_code == 400 and "display_name" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/customers/x/y/z", "/api/nope"])
+def test_unknown_api_paths_answer_a_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found.", "code": "NOT_FOUND"}
+
+
+def test_the_openapi_document_declares_every_error_and_the_name_rule(client, db):
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            if path != "/api/v1/health":
+                assert {"400", "401", "403", "429"} <= codes, (method, path, codes)
+            if "{obfuscated_id}" in path:
+                assert "404" in codes
+            if path.startswith("/api/v1/reports/{obfuscated_id}") and method == "get":
+                assert {"502", "503", "504"} <= codes
+    assert "409" in document["paths"]["/api/v1/customers"]["post"]["responses"]
+    customer_in = document["components"]["schemas"]["CustomerIn"]
+    assert {tuple(rule["required"]) for rule in customer_in["anyOf"]} == {("dd_name",), ("cbr_name",)}
