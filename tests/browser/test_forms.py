@@ -84,3 +84,27 @@ def test_a_forged_post_gets_the_branded_page_not_a_bare_403(page, live_server):
     response = page.request.post(f"{live_server.url}/{customer.obfuscated_id}/refresh", form={"x": "1"})
     assert response.status == 403
     assert "Please try that again" in response.text()
+
+
+def test_a_refresh_that_reaches_nobody_never_says_newer_data_is_ready(page, live_server, upstream_down):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from odata.models import UpstreamCache
+    from odata.services import cache_key
+
+    customer = Customer.objects.create(display_name="Sunset", dd_name="Sunset Shade Solutions")
+    target = customer.fetch_targets[0]
+    UpstreamCache.objects.create(
+        key=cache_key(target),
+        instance="DD",
+        target_name=target.name,
+        rows=[{"RefNo": "1", "FixedLine": 1, "ProductionStatus": "Cutting", "DateScheduled": "2026-12-08"}],
+        fetched_at=timezone.now() - timedelta(hours=2),
+    )
+    page.goto(f"{live_server.url}/{customer.obfuscated_id}")
+    notice = page.locator("[data-refresh-text]")
+    notice.filter(has_text="could not reach our production system").wait_for()
+    assert "Newer data is ready" not in page.content()
+    assert page.get_by_role("link", name="Show the latest").is_hidden()

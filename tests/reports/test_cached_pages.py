@@ -122,3 +122,32 @@ def test_malformed_rows_never_break_the_page(client, open_report, make_customer)
         response = open_report(client, f"/{dd_only.obfuscated_id}")
     assert response.status_code == 200
     assert "Order 1<" in response.content.decode()
+
+
+@responses.activate
+@pytest.mark.django_db(transaction=True)  # both accounts are fetched in threads of their own
+def test_upstream_down_and_cache_stale_reports_the_failed_refresh_honestly_and_stops_calling(client, customer):
+    """The old loop: each view started a refresh that 'succeeded' with the same cached rows, the page
+    said 'newer data is ready', and every view was another upstream attempt."""
+    from reports.models import ReportJob
+
+    responses.get(f"{DD_ROOT}/JobsScheduleDetailed", status=500)
+    responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", status=500)
+    cached(customer, "DD", datetime(2026, 11, 23, 7, 0, tzinfo=SYDNEY))
+    cached(customer, "CBR", datetime(2026, 11, 23, 7, 0, tzinfo=SYDNEY))
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=SYDNEY), tick=False):
+        first = client.get(f"/{customer.obfuscated_id}")
+        assert "Updating…" in first.content.decode()  # stale: shown at once while a refresh runs
+        job = first.context["refresh_job"]
+        status = client.get(f"/jobs/{job.pk}").json()
+        assert status["status"] == "done" and status["source"] == "cached"  # the refresh reached nobody
+        calls = len(responses.calls)
+        assert calls == 2
+        for _ in range(3):
+            again = client.get(f"/{customer.obfuscated_id}")
+            page = again.content.decode()
+            assert "Updating…" not in page and again.context["refresh_job"] is None
+            assert "cached copy of 23 Nov 2026, 7:00" in page
+            assert "try again after 8:01" in page  # BUZ_FAILURE_BACKOFF_SECONDS (60) after the failure
+    assert len(responses.calls) == calls  # no more upstream attempts while backing off
+    assert ReportJob.objects.count() == 1
