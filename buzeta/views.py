@@ -16,6 +16,7 @@ from buzeta.middleware import wants_json
 from buzeta.roles import has_staff_role
 from odata.client import get_client
 from odata.errors import ODataError
+from odata.targets import INSTANCES
 from reports.services import upstream_message
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str
     """Staff only: every upstream row of one order, all fields, straight from BuzManager."""
     if not has_staff_role(request.user):
         raise PermissionDenied
-    if instance not in ("DD", "CBR") or not ORDER_NO.match(order_no):
+    if instance not in INSTANCES or not ORDER_NO.match(order_no):
         raise Http404("No such order.")
     entity_set, title = LOOKUPS[lookup]
     try:

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from customers.models import Customer
+from customers.prewarm import cache_prewarm
 from customers.services import customer_regenerate_link
-from odata.prewarm import cache_prewarm
 
 
 @admin.register(Customer)

@@ -1,26 +1,16 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
 from customers.links import LINK_ID_MAX_LENGTH, LINK_ID_PATTERN, new_obfuscated_id
+from odata.targets import FetchTarget
 
 obfuscated_id_validator = RegexValidator(
     f"^{LINK_ID_PATTERN}$",
     f"Use up to {LINK_ID_MAX_LENGTH} letters, digits, '-' or '_'.",
 )
-
-
-@dataclass(frozen=True)
-class FetchTarget:
-    """What to ask one BuzManager account for on behalf of a customer."""
-
-    instance: str  # "DD" or "CBR"
-    name: str
-    is_group: bool
 
 
 class Customer(models.Model):

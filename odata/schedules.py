@@ -1,4 +1,8 @@
-"""Every recurring django-q2 job, declared here and upserted by name after every migrate."""
+"""Daily django-q2 schedules on the business clock; each app declares its own and upserts it by name.
+
+Kept here, on the ground floor, because every app above may use it and the
+business time zone is odata's (the blackout is read on the same clock).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-PREWARM_SCHEDULE = "prewarm-cache"
-PURGE_JOBS_SCHEDULE = "purge-jobs"
-PURGE_JOBS_AT = time(3, 15)  # business time, well away from the prewarm and the blackout
-PURGE_JOBS_DAYS = 30
 
-
-def next_daily_run(at, *, tz_name: str, now: datetime | None = None) -> datetime:
+def next_daily_run(at: time, *, tz_name: str, now: datetime | None = None) -> datetime:
     """The next time the wall clock in `tz_name` shows `at`."""
     tz = ZoneInfo(tz_name)
     local_now = (now or timezone.now()).astimezone(tz)
@@ -24,32 +23,34 @@ def next_daily_run(at, *, tz_name: str, now: datetime | None = None) -> datetime
     return candidate
 
 
-def schedules_sync(**_kwargs) -> None:
+def daily_schedule_upsert(*, name: str, func: str, at: time, kwargs: str = "") -> None:
+    """Create the schedule, or bring its task, arguments and time of day up to date.
+
+    Safe to run after every migrate; the scheduler's own bookkeeping (the next
+    run) is left alone unless the time of day changed. `kwargs` is evaluated
+    by django-q2 as `dict(<kwargs>)`.
+    """
     from django_q.models import Schedule
 
-    next_run = next_daily_run(settings.BUZ_PREWARM_AT, tz_name=settings.BUZ_TIMEZONE)
+    tz = ZoneInfo(settings.BUZ_TIMEZONE)
     schedule, created = Schedule.objects.get_or_create(
-        name=PREWARM_SCHEDULE,
+        name=name,
         defaults={
-            "func": "odata.tasks.prewarm_cache_task",
+            "func": func,
+            "kwargs": kwargs,
             "schedule_type": Schedule.DAILY,
-            "next_run": next_run,
+            "next_run": next_daily_run(at, tz_name=settings.BUZ_TIMEZONE),
             "repeats": -1,
         },
     )
-    # A changed BUZ_PREWARM_AT moves the next run; otherwise leave the scheduler's bookkeeping alone.
-    local_next = timezone.localtime(schedule.next_run, ZoneInfo(settings.BUZ_TIMEZONE))
-    if not created and local_next.time().replace(second=0, microsecond=0) != settings.BUZ_PREWARM_AT:
-        schedule.next_run = next_run
-        schedule.save(update_fields=["next_run"])
-
-    Schedule.objects.get_or_create(
-        name=PURGE_JOBS_SCHEDULE,
-        defaults={
-            "func": "reports.tasks.purge_jobs_task",
-            "kwargs": f"days={PURGE_JOBS_DAYS}",  # django-q2 evaluates this as dict(days=30)
-            "schedule_type": Schedule.DAILY,
-            "next_run": next_daily_run(PURGE_JOBS_AT, tz_name=settings.BUZ_TIMEZONE),
-            "repeats": -1,
-        },
-    )
+    if created:
+        return
+    changed = []
+    if (schedule.func, schedule.kwargs or "") != (func, kwargs):
+        schedule.func, schedule.kwargs = func, kwargs
+        changed += ["func", "kwargs"]
+    if timezone.localtime(schedule.next_run, tz).time().replace(second=0, microsecond=0) != at:
+        schedule.next_run = next_daily_run(at, tz_name=settings.BUZ_TIMEZONE)
+        changed.append("next_run")
+    if changed:
+        schedule.save(update_fields=changed)

@@ -28,11 +28,11 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from customers.models import FetchTarget
 from odata.client import get_client
 from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
 from odata.leases import lease_acquire, lease_release, lease_renew, lease_wait
 from odata.models import UpstreamCache
+from odata.targets import FetchTarget
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from customers.models import FetchTarget
 from odata.models import UpstreamCache
 from odata.services import CACHED, LIVE, NONE, cache_fetch, cache_peek
+from odata.targets import FetchTarget
 from tests.fault_server import FaultServer
 
 TARGET = FetchTarget("DD", "Northside Window Co", False)

@@ -15,9 +15,9 @@ import requests
 import responses
 import time_machine
 
-from customers.models import FetchTarget
 from odata.models import FetchLease, UpstreamCache
 from odata.services import CACHED, FRESH, LIVE, NONE, cache_fetch, cache_key, fetch_targets, in_blackout
+from odata.targets import FetchTarget
 from tests.conftest import CBR_ROOT, DD_ROOT
 
 SYDNEY = ZoneInfo("Australia/Sydney")

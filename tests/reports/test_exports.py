@@ -313,8 +313,8 @@ def test_the_page_links_to_both_exports_with_its_filters(client, customer, open_
 
 
 def test_a_report_with_no_data_and_no_recorded_error_is_unavailable_not_a_crash(customer):
-    from customers.models import FetchTarget
     from odata.services import NONE, FetchResult
+    from odata.targets import FetchTarget
     from reports.services import ReportUnavailable, report_from_results
 
     with pytest.raises(ReportUnavailable) as caught:

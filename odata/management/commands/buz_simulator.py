@@ -1,6 +1,7 @@
+from datetime import time
+
 from django.core.management.base import BaseCommand, CommandError
 
-from buzeta.env import parse_clock
 from odata.simulator.server import SimulatorConfig, make_server
 
 
@@ -32,9 +33,9 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError("--blackout must look like 10:00-16:00 or be 'off'")
             try:
-                blackout = (parse_clock("--blackout", start), parse_clock("--blackout", end))
-            except Exception as exc:
-                raise CommandError(str(exc)) from exc
+                blackout = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+            except ValueError as exc:
+                raise CommandError(f"--blackout must look like 10:00-16:00 or be 'off' ({exc})") from exc
         if options["page_size"] < 1 or options["latency"] < 0 or not 0 <= options["error_rate"] <= 1:
             raise CommandError("--page-size must be ≥ 1, --latency ≥ 0 and --error-rate between 0 and 1")
         config = SimulatorConfig(

@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 from django_q.models import Schedule
 
 from customers.models import Customer
+from customers.schedules import PREWARM_SCHEDULE, schedules_sync
 from odata.models import UpstreamCache
-from odata.schedules import PREWARM_SCHEDULE, next_daily_run, schedules_sync
+from odata.schedules import next_daily_run
 from tests.conftest import CBR_ROOT, DD_ROOT
 
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -80,7 +81,7 @@ def test_prewarm_rejects_an_unknown_instance(customers):
 
 def test_the_daily_schedule_exists_after_migrate_and_follows_the_setting(settings):
     schedule = Schedule.objects.get(name=PREWARM_SCHEDULE)
-    assert schedule.func == "odata.tasks.prewarm_cache_task"
+    assert schedule.func == "customers.tasks.prewarm_cache_task"
     assert schedule.schedule_type == Schedule.DAILY
     assert schedule.next_run.astimezone(SYDNEY).time() == clock(9, 30)
 
@@ -113,7 +114,7 @@ def test_prewarm_task_runs_through_django_q(customers, settings, simulator):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
     Customer.objects.all().delete()
     call_command("seed_demo", stdout=StringIO())
-    task_id = async_task("odata.tasks.prewarm_cache_task", sync=True)
+    task_id = async_task("customers.tasks.prewarm_cache_task", sync=True)
     assert "Prewarmed 4 customers" in result(task_id)
     assert UpstreamCache.objects.filter(fetched_at__isnull=False).count() == 6
 
@@ -126,3 +127,9 @@ def test_prewarm_dry_run_lists_each_key_once_and_calls_nothing(customers):
     assert "Sunset again: nothing new" in output
     assert output.strip().endswith("dry run: would fetch 3 keys for 3 customers")
     assert UpstreamCache.objects.count() == 0
+
+
+def test_a_schedule_left_by_an_older_release_is_pointed_at_the_current_task(db):
+    Schedule.objects.filter(name=PREWARM_SCHEDULE).update(func="odata.tasks.prewarm_cache_task")
+    schedules_sync()
+    assert Schedule.objects.get(name=PREWARM_SCHEDULE).func == "customers.tasks.prewarm_cache_task"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from odata.prewarm import cache_prewarm, prewarm_plan
+from customers.prewarm import cache_prewarm, prewarm_plan
+from odata.targets import INSTANCES
 
 
 class Command(BaseCommand):
@@ -10,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--instance",
             action="append",
-            choices=["DD", "CBR"],
+            choices=INSTANCES,
             help="only this account; repeat for both (default: both)",
         )
         parser.add_argument("--dry-run", action="store_true", help="list what would be fetched, fetch nothing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from odata.prewarm import cache_prewarm
+from customers.prewarm import cache_prewarm
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from customers.models import Customer, FetchTarget
+from customers.models import Customer
 from odata.services import FRESH, LIVE, FetchResult, cache_key, fetch_targets
+from odata.targets import FetchTarget
 
 
 @dataclass
