@@ -45,7 +45,7 @@ def main() -> None:
     from customers.models import Customer
     from odata.models import UpstreamCache
     from odata.simulator.server import SimulatorConfig, serve_in_thread
-    from reports.services import report_build
+    from reports.report import report_build
 
     call_command("migrate", verbosity=0)
     # One page per account, so the ideal is exactly one round trip per report.

@@ -29,10 +29,11 @@ from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
 from customers.models import Customer
 from customers.services import customer_create, customer_update
 from reports.exports import export_response
-from reports.jobs import job_start_or_join, job_status, report_for_export
+from reports.jobs import job_start_or_join
 from reports.models import ReportJob
+from reports.report import ReportUnavailable, report_as_data, report_meta
 from reports.rules import MAX_FILTER_VALUES, FilterError, ReportFilters
-from reports.services import ReportUnavailable, report_as_data, report_meta
+from reports.services import job_status, report_for_export
 from statuses.models import StatusMapping
 from statuses.services import statuses_refresh
 

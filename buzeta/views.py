@@ -17,7 +17,7 @@ from buzeta.roles import has_staff_role
 from odata.client import get_client
 from odata.errors import ODataError
 from odata.targets import INSTANCES
-from reports.services import upstream_message
+from reports.report import upstream_message
 
 log = logging.getLogger(__name__)
 

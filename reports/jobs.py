@@ -4,34 +4,24 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 from django_q.tasks import async_task
 
 from customers.models import Customer
-from odata.services import FetchResult, cache_peek, fetch_targets
 from reports.models import ReportJob
-from reports.rules import ReportFilters
-from reports.services import Report, ReportUnavailable, report_from_results
+from reports.report import ReportUnavailable, describe_fetch, report_fetch, report_from_results, results_to_json
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
-JOB_POLL_SECONDS = 0.2
 GENERIC_FAILURE = "Something went wrong while preparing your orders. Please try again in a few minutes."
-STILL_PREPARING = (
-    "Your orders are still being prepared: our production system is slow to answer. Please try again in a minute."
-)
 STALLED_FAILURE = (
     "Preparing your orders is taking much longer than it should. Please try again in a few minutes; "
     "if it keeps happening, let us know."
@@ -88,116 +78,6 @@ def job_recover_if_stalled(job: ReportJob) -> ReportJob:
     return job
 
 
-# --- what the customer page shows --------------------------------------------------------
-
-
-@dataclass
-class PagePlan:
-    """Either a report to show now (maybe with a refresh job under way) or a job to wait for."""
-
-    report: Report | None = None
-    job: ReportJob | None = None
-
-
-def _settled(peeks: list[FetchResult]) -> bool:
-    """Every account has data to show, or would not call upstream now anyway."""
-    return all(p.has_data or not p.needs_live for p in peeks)
-
-
-def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
-    """What the customer page shows, in this order:
-
-    usable data at once (stale data too, while a job refreshes it); else the
-    live job to wait for; else a failure of the last minute (so reloading a
-    failed page does not hammer upstream); else a new job.
-    """
-    peeks = [cache_peek(t) for t in customer.fetch_targets]
-    if _settled(peeks):
-        report = report_from_results(customer=customer, results=peeks, filters=filters)  # raises when nothing
-        refresh = job_start_or_join(customer=customer) if any(p.needs_live for p in peeks) else None
-        return PagePlan(report=report, job=refresh)
-    live = ReportJob.objects.live().filter(customer=customer).first()
-    if live is not None:
-        live = job_recover_if_stalled(live)
-        if live.is_live:
-            return PagePlan(job=live)
-    failed = ReportJob.objects.recently_failed().filter(customer=customer).order_by("-finished_at").first()
-    if failed is not None:
-        raise ReportUnavailable(failed.error or GENERIC_FAILURE, http_status=failed.error_status or 502)
-    return PagePlan(job=job_start_or_join(customer=customer))
-
-
-# How many web threads of this process may wait on a report job at once. The rest
-# answer at once (loading page, or "try again"), so a slow BuzManager can never
-# take every thread and stall pages that need no upstream at all.
-_wait_slots = threading.BoundedSemaphore(max(1, settings.GUNICORN_THREADS // 2))
-
-
-def job_wait(job: ReportJob, *, seconds: float) -> ReportJob:
-    """The job once it has settled, or as it is when `seconds` run out (or no wait slot is free)."""
-    job.refresh_from_db()
-    if not job.is_live or seconds <= 0 or not _wait_slots.acquire(blocking=False):
-        return job
-    try:
-        deadline = time.monotonic() + seconds
-        while job.is_live and time.monotonic() < deadline:
-            time.sleep(min(JOB_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-            job.refresh_from_db()
-    finally:
-        _wait_slots.release()
-    return job
-
-
-def report_within_budget(*, customer: Customer, filters: ReportFilters) -> PagePlan:
-    """The report as live as the fetch policy allows, waiting at most BUZ_WEB_WAIT_SECONDS.
-
-    Upstream is only ever called by the report job (a worker), never by the
-    web thread: this waits for the job within the budget. Past it, stale data
-    with the job still refreshing it, or the job alone (the loading page).
-    """
-    peeks = [cache_peek(t) for t in customer.fetch_targets]
-    if not any(p.needs_live for p in peeks):
-        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters))
-    job = job_wait(job_start_or_join(customer=customer), seconds=settings.BUZ_WEB_WAIT_SECONDS)
-    if job.status == ReportJob.DONE:
-        return PagePlan(report=job_report(job, filters=filters))
-    if job.status == ReportJob.FAILED:
-        raise ReportUnavailable(job.error or GENERIC_FAILURE, http_status=job.error_status or 502)
-    if _settled(peeks):
-        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters), job=job)
-    return PagePlan(job=job)
-
-
-def report_for_export(*, customer: Customer, filters: ReportFilters) -> Report:
-    """The data the page would show: cached or stale data as it is, else a fresh fetch within the budget."""
-    peeks = [cache_peek(t) for t in customer.fetch_targets]
-    if _settled(peeks):
-        return report_from_results(customer=customer, results=peeks, filters=filters)
-    plan = report_within_budget(customer=customer, filters=filters)
-    if plan.report is None:
-        raise ReportUnavailable(STILL_PREPARING, http_status=503)
-    return plan.report
-
-
-def job_report(job: ReportJob, *, filters: ReportFilters) -> Report:
-    results = [FetchResult.from_json(item) for item in job.result or []]
-    return report_from_results(customer=job.customer, results=results, filters=filters)
-
-
-def job_status(job: ReportJob) -> dict[str, Any]:
-    """The loading page's view of a job (interface §5)."""
-    job = job_recover_if_stalled(job) if job.is_live else job
-    return {
-        "status": job.status,
-        "pct": job.percent,
-        "log": job.log,
-        "error": (job.error or GENERIC_FAILURE) if job.status == ReportJob.FAILED else None,
-        "report_url": f"/report/{job.pk}" if job.status == ReportJob.DONE else None,
-        # live, cached or mixed once done: "cached" means BuzManager could not be reached and nothing is newer.
-        "source": job.source or None,
-    }
-
-
 # --- running ---------------------------------------------------------------------------------
 
 
@@ -245,16 +125,6 @@ def _heartbeat(job_id: Any, attempt: int) -> Iterator[None]:
         thread.join()
 
 
-def _describe(result: FetchResult) -> str:
-    supplier = result.target.instance
-    if result.source in ("live", "fresh"):
-        return f"{supplier} orders fetched ({len(result.rows)} lines)"
-    if result.has_data:
-        when = date_format(timezone.localtime(result.fetched_at), "j M Y, g:i a")
-        return f"{supplier} is not answering: using the copy cached at {when}"
-    return f"{supplier} is not answering and nothing is cached"
-
-
 def job_run(job_id: str) -> None:
     """Build a job's report; safe to call twice (the claim is a conditional update)."""
     claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.QUEUED).update(
@@ -275,7 +145,9 @@ def job_run(job_id: str) -> None:
             progress.step(10, f"Customer loaded: {customer.display_name}")
             targets = customer.fetch_targets
             share = 80 / len(targets)
-            results = fetch_targets(targets, on_done=lambda r: progress.step(progress.percent + share, _describe(r)))
+            results = report_fetch(
+                customer=customer, on_done=lambda r: progress.step(progress.percent + share, describe_fetch(r))
+            )
             report = report_from_results(customer=customer, results=results)
         except ReportUnavailable as exc:
             progress.lines.append("No order data could be fetched.")
@@ -289,7 +161,7 @@ def job_run(job_id: str) -> None:
         progress.finish(
             status=ReportJob.DONE,
             percent=100,
-            result=[r.to_json() for r in results],
+            result=results_to_json(results),
             source=report.source_summary,
         )
 

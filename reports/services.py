@@ -1,238 +1,138 @@
-"""Building a customer's report: fetch both accounts, apply the rules of §6."""
+"""What a customer's page, export or API answer gets: the report now, or a job to wait for.
+
+Every entry point asks here. Upstream is only ever called by the report job
+(reports/jobs.py, run by a worker); a web request waits for it within a budget.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property
-from zoneinfo import ZoneInfo
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from customers.models import Customer
-from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
-from odata.services import CACHED, NONE, STALE, FetchResult, fetch_targets, in_blackout
-from reports.rules import OrderBlock, ReportFilters, ReportLine, build_orders, filter_options, filter_orders
-from statuses.selectors import status_names_active
+from reports.jobs import GENERIC_FAILURE, job_recover_if_stalled, job_start_or_join
+from reports.models import ReportJob
+from reports.report import (
+    FetchResult,
+    Report,
+    ReportUnavailable,
+    report_from_results,
+    report_peek,
+    results_from_json,
+)
+from reports.rules import ReportFilters
 
-
-def business_tz() -> ZoneInfo:
-    return ZoneInfo(settings.BUZ_TIMEZONE)
-
-
-def _blackout_text() -> str:
-    start, end = (t.strftime("%H:%M") for t in settings.BUZ_BLACKOUT)
-    return f"It is closed for reporting every day from {start} to {end} ({settings.BUZ_TIMEZONE} time)"
-
-
-def upstream_message(error: ODataError) -> str:
-    """What a customer is told when there is no data: what happened, when to retry."""
-    if isinstance(error, UpstreamUnavailable):
-        if settings.BUZ_BLACKOUT and in_blackout():
-            end = settings.BUZ_BLACKOUT[1].strftime("%H:%M")
-            return (
-                f"Our production system is not answering right now. {_blackout_text()}; please try again after {end}."
-            )
-        return "Our production system is not answering right now. Please try again in a few minutes."
-    if isinstance(error, UpstreamTimeout):
-        return "Our production system took too long to answer. Please try again in a few minutes."
-    return "We could not get your orders from our production system just now. Please try again in a few minutes."
-
-
-def cached_reason(result: FetchResult) -> str:
-    """Why a customer is looking at a cached copy, in their words."""
-    if result.reason == "blackout":
-        return f"Our production system is closed for reporting at the moment. {_blackout_text()}."
-    if isinstance(result.error, UpstreamTimeout):
-        return "Our production system is answering too slowly right now."
-    return "Our production system is not answering right now."
-
-
-class ReportUnavailable(Exception):
-    """No data to show: what to tell the customer, and the page's HTTP status."""
-
-    def __init__(self, message: str, *, http_status: int = 502) -> None:
-        super().__init__(message)
-        self.message = message
-        self.http_status = http_status
-
-    @classmethod
-    def from_error(cls, error: ODataError) -> ReportUnavailable:
-        return cls(upstream_message(error), http_status=error.http_status)
+JOB_POLL_SECONDS = 0.2
+STILL_PREPARING = (
+    "Your orders are still being prepared: our production system is slow to answer. Please try again in a minute."
+)
 
 
 @dataclass
-class SourceInfo:
-    """Where one supplier's part of the report came from."""
+class PagePlan:
+    """Either a report to show now (maybe with a refresh job under way) or a job to wait for."""
 
-    instance: str
-    state: str  # "live", "cached" (upstream unavailable), "stale" (refresh under way) or "failed" (nothing)
-    fetched_at: datetime | None = None
-    message: str = ""
-    retry_at: datetime | None = None  # BuzManager is not asked again before this
+    report: Report | None = None
+    job: ReportJob | None = None
 
 
-@dataclass
-class PageBlock:
-    order: OrderBlock
-    shown: bool
-    lines: list[tuple[ReportLine, bool]]
+def _settled(peeks: list[FetchResult]) -> bool:
+    """Every account has data to show, or would not call upstream now anyway."""
+    return all(p.has_data or not p.needs_live for p in peeks)
 
 
-@dataclass
-class Report:
-    customer_name: str
-    obfuscated_id: str
-    is_group: bool
-    orders: list[OrderBlock]  # every open order; the page hides, the export drops by filter
-    sources: list[SourceInfo]
-    generated_at: datetime
-    filters: ReportFilters = field(default_factory=ReportFilters)
+def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
+    """What the customer page shows, in this order:
 
-    @cached_property
-    def visible_orders(self) -> list[OrderBlock]:
-        return filter_orders(self.orders, self.filters)
-
-    @cached_property
-    def page_blocks(self) -> list[PageBlock]:
-        """Every order with its lines marked shown or hidden, so the page can re-filter without a reload."""
-        blocks = []
-        for order in self.orders:
-            lines = [(line, self.filters.matches(order, line)) for line in order.lines]
-            blocks.append(PageBlock(order, any(shown for _, shown in lines), lines))
-        return blocks
-
-    @property
-    def order_count(self) -> int:
-        return len(self.visible_orders)
-
-    @property
-    def line_count(self) -> int:
-        return sum(len(o.lines) for o in self.visible_orders)
-
-    @cached_property
-    def options(self) -> dict[str, list[str]]:
-        return filter_options(self.orders)
-
-    @cached_property
-    def filter_menus(self) -> list[dict]:
-        """The page's three menus: each option with whether the current filters select it."""
-        labels = {"status": "Status", "group": "Group", "supplier": "Supplier"}
-        return [
-            {
-                "key": key,
-                "label": labels[key],
-                "options": [(value, value.casefold() in getattr(self.filters, key)) for value in values],
-            }
-            for key, values in self.options.items()
-        ]
-
-    @property
-    def failed_sources(self) -> list[SourceInfo]:
-        return [s for s in self.sources if s.state == "failed"]
-
-    @property
-    def cached_sources(self) -> list[SourceInfo]:
-        return [s for s in self.sources if s.state == "cached"]
-
-    @property
-    def source_summary(self) -> str:
-        """live, cached or mixed: where the shown data came from, in one word."""
-        states = {"cached" if s.state in ("cached", "stale") else s.state for s in self.sources if s.state != "failed"}
-        return states.pop() if len(states) == 1 else "mixed"
-
-    @property
-    def data_as_of(self) -> datetime | None:
-        """When the oldest part of the shown data was fetched from BuzManager."""
-        times = [s.fetched_at for s in self.sources if s.fetched_at]
-        return min(times) if times else None
-
-
-def _source_info(result: FetchResult) -> SourceInfo:
-    instance = result.target.instance
-    if result.source == NONE:
-        assert result.error is not None
-        return SourceInfo(instance, "failed", message=upstream_message(result.error), retry_at=result.retry_at)
-    if result.source == CACHED:
-        return SourceInfo(
-            instance, "cached", result.fetched_at, message=cached_reason(result), retry_at=result.retry_at
-        )
-    if result.source == STALE:
-        return SourceInfo(instance, "stale", result.fetched_at)
-    return SourceInfo(instance, "live", result.fetched_at)
-
-
-def report_from_results(
-    *, customer: Customer, results: list[FetchResult], filters: ReportFilters | None = None
-) -> Report:
-    """The report from what each account gave (live, cached or stored with a job).
-
-    Raises ReportUnavailable when no account has data; when only some have,
-    the report holds what there is and labels each part.
+    usable data at once (stale data too, while a job refreshes it); else the
+    live job to wait for; else a failure of the last minute (so reloading a
+    failed page does not hammer upstream); else a new job.
     """
-    if results and not any(r.has_data for r in results):
-        error = next((r.error for r in results if r.error), None)
-        raise ReportUnavailable.from_error(error or ODataError("no data"))
-    rows = [row for result in results for row in result.rows]
-    orders = build_orders(
-        rows,
-        status_names=status_names_active(),
-        finished_statuses=settings.BUZ_FINISHED_STATUSES,
-        tz=business_tz(),
-    )
-    return Report(
-        customer_name=customer.display_name,
-        obfuscated_id=customer.obfuscated_id,
-        is_group=customer.is_group,
-        orders=orders,
-        sources=[_source_info(r) for r in results],
-        generated_at=timezone.now(),
-        filters=filters or ReportFilters(),
-    )
+    peeks = report_peek(customer=customer)
+    if _settled(peeks):
+        report = report_from_results(customer=customer, results=peeks, filters=filters)  # raises when nothing
+        refresh = job_start_or_join(customer=customer) if any(p.needs_live for p in peeks) else None
+        return PagePlan(report=report, job=refresh)
+    live = ReportJob.objects.live().filter(customer=customer).first()
+    if live is not None:
+        live = job_recover_if_stalled(live)
+        if live.is_live:
+            return PagePlan(job=live)
+    failed = ReportJob.objects.recently_failed().filter(customer=customer).order_by("-finished_at").first()
+    if failed is not None:
+        raise ReportUnavailable(failed.error or GENERIC_FAILURE, http_status=failed.error_status or 502)
+    return PagePlan(job=job_start_or_join(customer=customer))
 
 
-def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
-    """The customer's report under the fetch policy, built inside the caller (blocking)."""
-    return report_from_results(customer=customer, results=fetch_targets(customer.fetch_targets), filters=filters)
+# How many web threads of this process may wait on a report job at once. The rest
+# answer at once (loading page, or "try again"), so a slow BuzManager can never
+# take every thread and stall pages that need no upstream at all.
+_wait_slots = threading.BoundedSemaphore(max(1, settings.GUNICORN_THREADS // 2))
 
 
-def report_as_data(report: Report) -> dict:
-    """The report as plain JSON-ready data (the API), filtered like the page."""
+def job_wait(job: ReportJob, *, seconds: float) -> ReportJob:
+    """The job once it has settled, or as it is when `seconds` run out (or no wait slot is free)."""
+    job.refresh_from_db()
+    if not job.is_live or seconds <= 0 or not _wait_slots.acquire(blocking=False):
+        return job
+    try:
+        deadline = time.monotonic() + seconds
+        while job.is_live and time.monotonic() < deadline:
+            time.sleep(min(JOB_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+            job.refresh_from_db()
+    finally:
+        _wait_slots.release()
+    return job
+
+
+def report_within_budget(*, customer: Customer, filters: ReportFilters) -> PagePlan:
+    """The report as live as the fetch policy allows, waiting at most BUZ_WEB_WAIT_SECONDS.
+
+    Upstream is only ever called by the report job (a worker), never by the
+    web thread: this waits for the job within the budget. Past it, stale data
+    with the job still refreshing it, or the job alone (the loading page).
+    """
+    peeks = report_peek(customer=customer)
+    if not any(p.needs_live for p in peeks):
+        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters))
+    job = job_wait(job_start_or_join(customer=customer), seconds=settings.BUZ_WEB_WAIT_SECONDS)
+    if job.status == ReportJob.DONE:
+        return PagePlan(report=job_report(job, filters=filters))
+    if job.status == ReportJob.FAILED:
+        raise ReportUnavailable(job.error or GENERIC_FAILURE, http_status=job.error_status or 502)
+    if _settled(peeks):
+        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters), job=job)
+    return PagePlan(job=job)
+
+
+def report_for_export(*, customer: Customer, filters: ReportFilters) -> Report:
+    """The data the page would show: cached or stale data as it is, else a fresh fetch within the budget."""
+    peeks = report_peek(customer=customer)
+    if _settled(peeks):
+        return report_from_results(customer=customer, results=peeks, filters=filters)
+    plan = report_within_budget(customer=customer, filters=filters)
+    if plan.report is None:
+        raise ReportUnavailable(STILL_PREPARING, http_status=503)
+    return plan.report
+
+
+def job_report(job: ReportJob, *, filters: ReportFilters) -> Report:
+    return report_from_results(customer=job.customer, results=results_from_json(job.result), filters=filters)
+
+
+def job_status(job: ReportJob) -> dict[str, Any]:
+    """The loading page's view of a job (interface §5)."""
+    job = job_recover_if_stalled(job) if job.is_live else job
     return {
-        "customer": report.customer_name,
-        "order_count": report.order_count,
-        "line_count": report.line_count,
-        "orders": [
-            {
-                "supplier": order.instance,
-                "order_no": order.ref_no,
-                "reference": order.descn,
-                "customer": order.customer,
-                "expected": order.eta.isoformat() if order.eta else None,
-                "expected_display": order.eta_display,
-                "lines": [
-                    {"line": line.line_no, "item": line.item, "group": line.group, "status": line.status}
-                    for line in order.lines
-                ],
-            }
-            for order in report.visible_orders
-        ],
-    }
-
-
-def report_meta(report: Report) -> dict:
-    refreshed = report.data_as_of
-    return {
-        "source": report.source_summary,
-        "refreshed_at": refreshed.isoformat() if refreshed else None,
-        "sources": [
-            {
-                "supplier": s.instance,
-                "state": s.state,
-                "fetched_at": s.fetched_at.isoformat() if s.fetched_at else None,
-                "message": s.message or None,
-            }
-            for s in report.sources
-        ],
+        "status": job.status,
+        "pct": job.percent,
+        "log": job.log,
+        "error": (job.error or GENERIC_FAILURE) if job.status == ReportJob.FAILED else None,
+        "report_url": f"/report/{job.pk}" if job.status == ReportJob.DONE else None,
+        # live, cached or mixed once done: "cached" means BuzManager could not be reached and nothing is newer.
+        "source": job.source or None,
     }

@@ -20,18 +20,18 @@ from django.views.decorators.http import require_POST, require_safe
 from customers.models import Customer
 from customers.services import customer_record_view
 from reports.exports import EXPORT_TYPES, export_response
-from reports.jobs import (
+from reports.jobs import job_start_or_join
+from reports.models import ReportJob
+from reports.report import Report, ReportUnavailable
+from reports.rules import FILTER_KEYS, FilterError, ReportFilters
+from reports.services import (
     PagePlan,
     job_report,
-    job_start_or_join,
     job_status,
     report_for_export,
     report_page,
     report_within_budget,
 )
-from reports.models import ReportJob
-from reports.rules import FILTER_KEYS, FilterError, ReportFilters
-from reports.services import Report, ReportUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,272 @@
+"""A customer's report: what each account gave, through the rules of §6, ready for a page, an export or the API.
+
+The only module of `reports` that talks to `odata`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from customers.models import Customer
+from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
+from odata.services import CACHED, NONE, STALE, FetchResult, cache_peek, fetch_targets, in_blackout
+from reports.rules import OrderBlock, ReportFilters, ReportLine, build_orders, filter_options, filter_orders
+from statuses.selectors import status_names_active
+
+
+def business_tz() -> ZoneInfo:
+    return ZoneInfo(settings.BUZ_TIMEZONE)
+
+
+def _blackout_text() -> str:
+    start, end = (t.strftime("%H:%M") for t in settings.BUZ_BLACKOUT)
+    return f"It is closed for reporting every day from {start} to {end} ({settings.BUZ_TIMEZONE} time)"
+
+
+def upstream_message(error: ODataError) -> str:
+    """What a customer is told when there is no data: what happened, when to retry."""
+    if isinstance(error, UpstreamUnavailable):
+        if settings.BUZ_BLACKOUT and in_blackout():
+            end = settings.BUZ_BLACKOUT[1].strftime("%H:%M")
+            return (
+                f"Our production system is not answering right now. {_blackout_text()}; please try again after {end}."
+            )
+        return "Our production system is not answering right now. Please try again in a few minutes."
+    if isinstance(error, UpstreamTimeout):
+        return "Our production system took too long to answer. Please try again in a few minutes."
+    return "We could not get your orders from our production system just now. Please try again in a few minutes."
+
+
+def cached_reason(result: FetchResult) -> str:
+    """Why a customer is looking at a cached copy, in their words."""
+    if result.reason == "blackout":
+        return f"Our production system is closed for reporting at the moment. {_blackout_text()}."
+    if isinstance(result.error, UpstreamTimeout):
+        return "Our production system is answering too slowly right now."
+    return "Our production system is not answering right now."
+
+
+class ReportUnavailable(Exception):
+    """No data to show: what to tell the customer, and the page's HTTP status."""
+
+    def __init__(self, message: str, *, http_status: int = 502) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+
+    @classmethod
+    def from_error(cls, error: ODataError) -> ReportUnavailable:
+        return cls(upstream_message(error), http_status=error.http_status)
+
+
+@dataclass
+class SourceInfo:
+    """Where one supplier's part of the report came from."""
+
+    instance: str
+    state: str  # "live", "cached" (upstream unavailable), "stale" (refresh under way) or "failed" (nothing)
+    fetched_at: datetime | None = None
+    message: str = ""
+    retry_at: datetime | None = None  # BuzManager is not asked again before this
+
+
+@dataclass
+class PageBlock:
+    order: OrderBlock
+    shown: bool
+    lines: list[tuple[ReportLine, bool]]
+
+
+@dataclass
+class Report:
+    customer_name: str
+    obfuscated_id: str
+    is_group: bool
+    orders: list[OrderBlock]  # every open order; the page hides, the export drops by filter
+    sources: list[SourceInfo]
+    generated_at: datetime
+    filters: ReportFilters = field(default_factory=ReportFilters)
+
+    @cached_property
+    def visible_orders(self) -> list[OrderBlock]:
+        return filter_orders(self.orders, self.filters)
+
+    @cached_property
+    def page_blocks(self) -> list[PageBlock]:
+        """Every order with its lines marked shown or hidden, so the page can re-filter without a reload."""
+        blocks = []
+        for order in self.orders:
+            lines = [(line, self.filters.matches(order, line)) for line in order.lines]
+            blocks.append(PageBlock(order, any(shown for _, shown in lines), lines))
+        return blocks
+
+    @property
+    def order_count(self) -> int:
+        return len(self.visible_orders)
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(o.lines) for o in self.visible_orders)
+
+    @cached_property
+    def options(self) -> dict[str, list[str]]:
+        return filter_options(self.orders)
+
+    @cached_property
+    def filter_menus(self) -> list[dict]:
+        """The page's three menus: each option with whether the current filters select it."""
+        labels = {"status": "Status", "group": "Group", "supplier": "Supplier"}
+        return [
+            {
+                "key": key,
+                "label": labels[key],
+                "options": [(value, value.casefold() in getattr(self.filters, key)) for value in values],
+            }
+            for key, values in self.options.items()
+        ]
+
+    @property
+    def failed_sources(self) -> list[SourceInfo]:
+        return [s for s in self.sources if s.state == "failed"]
+
+    @property
+    def cached_sources(self) -> list[SourceInfo]:
+        return [s for s in self.sources if s.state == "cached"]
+
+    @property
+    def source_summary(self) -> str:
+        """live, cached or mixed: where the shown data came from, in one word."""
+        states = {"cached" if s.state in ("cached", "stale") else s.state for s in self.sources if s.state != "failed"}
+        return states.pop() if len(states) == 1 else "mixed"
+
+    @property
+    def data_as_of(self) -> datetime | None:
+        """When the oldest part of the shown data was fetched from BuzManager."""
+        times = [s.fetched_at for s in self.sources if s.fetched_at]
+        return min(times) if times else None
+
+
+def _source_info(result: FetchResult) -> SourceInfo:
+    instance = result.target.instance
+    if result.source == NONE:
+        assert result.error is not None
+        return SourceInfo(instance, "failed", message=upstream_message(result.error), retry_at=result.retry_at)
+    if result.source == CACHED:
+        return SourceInfo(
+            instance, "cached", result.fetched_at, message=cached_reason(result), retry_at=result.retry_at
+        )
+    if result.source == STALE:
+        return SourceInfo(instance, "stale", result.fetched_at)
+    return SourceInfo(instance, "live", result.fetched_at)
+
+
+def report_from_results(
+    *, customer: Customer, results: list[FetchResult], filters: ReportFilters | None = None
+) -> Report:
+    """The report from what each account gave (live, cached or stored with a job).
+
+    Raises ReportUnavailable when no account has data; when only some have,
+    the report holds what there is and labels each part.
+    """
+    if results and not any(r.has_data for r in results):
+        error = next((r.error for r in results if r.error), None)
+        raise ReportUnavailable.from_error(error or ODataError("no data"))
+    rows = [row for result in results for row in result.rows]
+    orders = build_orders(
+        rows,
+        status_names=status_names_active(),
+        finished_statuses=settings.BUZ_FINISHED_STATUSES,
+        tz=business_tz(),
+    )
+    return Report(
+        customer_name=customer.display_name,
+        obfuscated_id=customer.obfuscated_id,
+        is_group=customer.is_group,
+        orders=orders,
+        sources=[_source_info(r) for r in results],
+        generated_at=timezone.now(),
+        filters=filters or ReportFilters(),
+    )
+
+
+def describe_fetch(result: FetchResult) -> str:
+    """One line of the loading page's log for what an account gave."""
+    supplier = result.target.instance
+    if result.source in ("live", "fresh"):
+        return f"{supplier} orders fetched ({len(result.rows)} lines)"
+    if result.has_data:
+        when = date_format(timezone.localtime(result.fetched_at), "j M Y, g:i a")
+        return f"{supplier} is not answering: using the copy cached at {when}"
+    return f"{supplier} is not answering and nothing is cached"
+
+
+def report_fetch(*, customer: Customer, on_done: Callable[[FetchResult], None] | None = None) -> list[FetchResult]:
+    """What each of the customer's accounts gives under the fetch policy, in parallel (the job's upstream call)."""
+    return fetch_targets(customer.fetch_targets, on_done=on_done)
+
+
+def report_peek(*, customer: Customer) -> list[FetchResult]:
+    """What each account can give without calling upstream now (`needs_live` says whether it would)."""
+    return [cache_peek(t) for t in customer.fetch_targets]
+
+
+def results_to_json(results: list[FetchResult]) -> list[dict]:
+    return [r.to_json() for r in results]
+
+
+def results_from_json(data: list[dict] | None) -> list[FetchResult]:
+    return [FetchResult.from_json(item) for item in data or []]
+
+
+def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
+    """The customer's report under the fetch policy, built inside the caller (blocking)."""
+    return report_from_results(customer=customer, results=fetch_targets(customer.fetch_targets), filters=filters)
+
+
+def report_as_data(report: Report) -> dict:
+    """The report as plain JSON-ready data (the API), filtered like the page."""
+    return {
+        "customer": report.customer_name,
+        "order_count": report.order_count,
+        "line_count": report.line_count,
+        "orders": [
+            {
+                "supplier": order.instance,
+                "order_no": order.ref_no,
+                "reference": order.descn,
+                "customer": order.customer,
+                "expected": order.eta.isoformat() if order.eta else None,
+                "expected_display": order.eta_display,
+                "lines": [
+                    {"line": line.line_no, "item": line.item, "group": line.group, "status": line.status}
+                    for line in order.lines
+                ],
+            }
+            for order in report.visible_orders
+        ],
+    }
+
+
+def report_meta(report: Report) -> dict:
+    refreshed = report.data_as_of
+    return {
+        "source": report.source_summary,
+        "refreshed_at": refreshed.isoformat() if refreshed else None,
+        "sources": [
+            {
+                "supplier": s.instance,
+                "state": s.state,
+                "fetched_at": s.fetched_at.isoformat() if s.fetched_at else None,
+                "message": s.message or None,
+            }
+            for s in report.sources
+        ],
+    }
