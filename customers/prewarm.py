@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from customers.models import Customer
-from odata.services import FRESH, LIVE, FetchResult, cache_key, fetch_targets
+from odata.services import FetchResult, cache_key, fetch_targets
 from odata.targets import FetchTarget
 
 
@@ -17,12 +17,12 @@ class PrewarmLine:
 
     @property
     def ok(self) -> bool:
-        return all(r.source in (LIVE, FRESH) for r in self.results)
+        return all(r.source.is_current for r in self.results)
 
     def describe(self) -> str:
         parts = []
         for r in self.results:
-            if r.source in (LIVE, FRESH):
+            if r.source.is_current:
                 parts.append(f"{r.target.instance} {len(r.rows)} lines ({r.source})")
             else:
                 why = r.reason or (r.error.kind if r.error else "unknown")

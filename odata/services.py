@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,18 +37,26 @@ from odata.targets import FetchTarget
 
 log = logging.getLogger(__name__)
 
-# Where a result's rows came from.
-LIVE = "live"  # fetched from BuzManager for this request (or by a request it waited for)
-FRESH = "fresh"  # cached less than BUZ_FRESH_MINUTES ago; no call needed
-CACHED = "cached"  # an older copy, served because upstream is unavailable
-STALE = "stale"  # an older copy while upstream may well answer: shown only with a refresh under way
-NONE = "none"  # no data: see `error`
+
+class Source(StrEnum):
+    """Where a result's rows came from: the one vocabulary for pages, jobs, exports and the API."""
+
+    LIVE = "live"  # fetched from BuzManager for this request (or by a request it waited for)
+    FRESH = "fresh"  # cached less than BUZ_FRESH_MINUTES ago; no call needed
+    CACHED = "cached"  # an older copy, served because upstream is unavailable
+    STALE = "stale"  # an older copy while upstream may well answer: shown only with a refresh under way
+    NONE = "none"  # no data: see `error`
+
+    @property
+    def is_current(self) -> bool:
+        """Data as BuzManager has it now (just fetched, or recently enough)."""
+        return self in (Source.LIVE, Source.FRESH)
 
 
 @dataclass
 class FetchResult:
     target: FetchTarget
-    source: str
+    source: Source
     rows: list[dict[str, Any]] = field(default_factory=list)
     fetched_at: datetime | None = None
     reason: str = ""  # why cached data was served: "blackout", "cooldown" or an error kind
@@ -57,7 +66,7 @@ class FetchResult:
 
     @property
     def has_data(self) -> bool:
-        return self.source != NONE
+        return self.source != Source.NONE
 
     def to_json(self) -> dict[str, Any]:
         """Plain data, for keeping a job's result in the database."""
@@ -65,7 +74,7 @@ class FetchResult:
             "instance": self.target.instance,
             "name": self.target.name,
             "is_group": self.target.is_group,
-            "source": self.source,
+            "source": str(self.source),
             "rows": self.rows,
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "reason": self.reason,
@@ -82,7 +91,7 @@ class FetchResult:
         fetched_at, retry_at = data.get("fetched_at"), data.get("retry_at")
         return cls(
             target=FetchTarget(data["instance"], data["name"], data["is_group"]),
-            source=data["source"],
+            source=Source(data["source"]),
             rows=data.get("rows") or [],
             fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None,
             reason=data.get("reason", ""),
@@ -148,9 +157,9 @@ def _fallback(
     target: FetchTarget, entry: UpstreamCache | None, error: ODataError, reason: str, retry_at: datetime | None = None
 ) -> FetchResult:
     if entry is not None and entry.has_data:
-        result = _from_entry(target, entry, CACHED, reason=reason, error=error)
+        result = _from_entry(target, entry, Source.CACHED, reason=reason, error=error)
     else:
-        result = FetchResult(target=target, source=NONE, error=error, reason=reason)
+        result = FetchResult(target=target, source=Source.NONE, error=error, reason=reason)
     result.retry_at = retry_at
     return result
 
@@ -168,16 +177,18 @@ def cache_peek(target: FetchTarget) -> FetchResult:
 
     fresh_for = timedelta(minutes=settings.BUZ_FRESH_MINUTES)
     if has_data and fresh_for and now - entry.fetched_at < fresh_for:
-        return _from_entry(target, entry, FRESH)
+        return _from_entry(target, entry, Source.FRESH)
     if has_data and in_blackout(now):
-        return _from_entry(target, entry, CACHED, reason="blackout")
+        return _from_entry(target, entry, Source.CACHED, reason="blackout")
     if (blocker := account_cooldown(target.instance, now)) is not None:
         # What actually went wrong, so the page's words and status fit (503, 504…).
         error = error_from_kind(blocker.last_error_kind, blocker.last_error_detail, instance=target.instance)
         return _fallback(target, entry, error, reason="cooldown", retry_at=blocker.cooldown_until)
     if has_data:
-        return FetchResult(target, STALE, _tagged(entry.rows, target.instance), entry.fetched_at, needs_live=True)
-    return FetchResult(target, NONE, needs_live=True)
+        return FetchResult(
+            target, Source.STALE, _tagged(entry.rows, target.instance), entry.fetched_at, needs_live=True
+        )
+    return FetchResult(target, Source.NONE, needs_live=True)
 
 
 def cache_fetch(target: FetchTarget) -> FetchResult:
@@ -212,7 +223,7 @@ def _fetch_single_flight(target: FetchTarget, key: str) -> FetchResult:
 def _outcome_of(target: FetchTarget, entry: UpstreamCache) -> FetchResult:
     """The result another caller's live attempt just recorded."""
     if entry.failing_since is None and entry.has_data:
-        return _from_entry(target, entry, LIVE)
+        return _from_entry(target, entry, Source.LIVE)
     error = error_from_kind(entry.last_error_kind, entry.last_error_detail, instance=target.instance)
     return _fallback(target, entry, error, reason=error.kind, retry_at=entry.cooldown_until)
 
@@ -242,7 +253,7 @@ def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> 
     )
     # The account answered: whatever cooled it down is over.
     UpstreamCache.objects.filter(instance=target.instance, cooldown_until__isnull=False).update(cooldown_until=None)
-    return FetchResult(target=target, source=LIVE, rows=_tagged(rows, target.instance), fetched_at=now)
+    return FetchResult(target=target, source=Source.LIVE, rows=_tagged(rows, target.instance), fetched_at=now)
 
 
 def _record_failure(target: FetchTarget, key: str, error: ODataError) -> FetchResult:

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 
 from customers.models import Customer
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
-from odata.services import CACHED, NONE, STALE, FetchResult, cache_peek, fetch_targets, in_blackout
+from odata.services import FetchResult, Source, cache_peek, fetch_targets, in_blackout
 from reports.rules import OrderBlock, ReportFilters, ReportLine, build_orders, filter_options, filter_orders
 from statuses.selectors import status_names_active
 
@@ -67,15 +67,29 @@ class ReportUnavailable(Exception):
         return cls(upstream_message(error), http_status=error.http_status)
 
 
+# The words pages and the API use for where an account's part came from (API: meta.sources[].state).
+SOURCE_STATES = {
+    Source.LIVE: "live",
+    Source.FRESH: "live",
+    Source.CACHED: "cached",
+    Source.STALE: "stale",
+    Source.NONE: "failed",
+}
+
+
 @dataclass
 class SourceInfo:
     """Where one supplier's part of the report came from."""
 
     instance: str
-    state: str  # "live", "cached" (upstream unavailable), "stale" (refresh under way) or "failed" (nothing)
+    source: Source
     fetched_at: datetime | None = None
     message: str = ""
     retry_at: datetime | None = None  # BuzManager is not asked again before this
+
+    @property
+    def state(self) -> str:
+        return SOURCE_STATES[self.source]
 
 
 @dataclass
@@ -135,16 +149,17 @@ class Report:
 
     @property
     def failed_sources(self) -> list[SourceInfo]:
-        return [s for s in self.sources if s.state == "failed"]
+        return [s for s in self.sources if s.source == Source.NONE]
 
     @property
     def cached_sources(self) -> list[SourceInfo]:
-        return [s for s in self.sources if s.state == "cached"]
+        return [s for s in self.sources if s.source == Source.CACHED]
 
     @property
     def source_summary(self) -> str:
         """live, cached or mixed: where the shown data came from, in one word."""
-        states = {"cached" if s.state in ("cached", "stale") else s.state for s in self.sources if s.state != "failed"}
+        shown = [s for s in self.sources if s.source != Source.NONE]
+        states = {"live" if s.source.is_current else "cached" for s in shown}
         return states.pop() if len(states) == 1 else "mixed"
 
     @property
@@ -156,16 +171,14 @@ class Report:
 
 def _source_info(result: FetchResult) -> SourceInfo:
     instance = result.target.instance
-    if result.source == NONE:
+    if result.source == Source.NONE:
         assert result.error is not None
-        return SourceInfo(instance, "failed", message=upstream_message(result.error), retry_at=result.retry_at)
-    if result.source == CACHED:
-        return SourceInfo(
-            instance, "cached", result.fetched_at, message=cached_reason(result), retry_at=result.retry_at
-        )
-    if result.source == STALE:
-        return SourceInfo(instance, "stale", result.fetched_at)
-    return SourceInfo(instance, "live", result.fetched_at)
+        message = upstream_message(result.error)
+    elif result.source == Source.CACHED:
+        message = cached_reason(result)
+    else:
+        message = ""
+    return SourceInfo(instance, result.source, result.fetched_at, message=message, retry_at=result.retry_at)
 
 
 def report_from_results(
@@ -200,7 +213,7 @@ def report_from_results(
 def describe_fetch(result: FetchResult) -> str:
     """One line of the loading page's log for what an account gave."""
     supplier = result.target.instance
-    if result.source in ("live", "fresh"):
+    if result.source.is_current:
         return f"{supplier} orders fetched ({len(result.rows)} lines)"
     if result.has_data:
         when = date_format(timezone.localtime(result.fetched_at), "j M Y, g:i a")

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from odata.models import UpstreamCache
-from odata.services import CACHED, LIVE, NONE, cache_fetch, cache_peek
+from odata.services import Source, cache_fetch, cache_peek
 from odata.targets import FetchTarget
 from tests.fault_server import FaultServer
 
@@ -41,7 +41,7 @@ def test_a_retry_after_longer_than_the_cooldown_is_honoured_and_upstream_called_
     upstream.fault, upstream.retry_after = fault, 120  # longer than BUZ_COOLDOWN_MINUTES=1
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         first = cache_fetch(TARGET)
-        assert first.source == NONE and first.error.http_status == 503
+        assert first.source == Source.NONE and first.error.http_status == 503
         assert cooldown_seconds() == 120
         for _ in range(5):
             result = cache_fetch(TARGET)
@@ -51,7 +51,7 @@ def test_a_retry_after_longer_than_the_cooldown_is_honoured_and_upstream_called_
         assert upstream.hits == 1  # left alone for the whole Retry-After
         upstream.fault = "ok"
         traveller.shift(timedelta(seconds=2))
-        assert cache_fetch(TARGET).source == LIVE
+        assert cache_fetch(TARGET).source == Source.LIVE
     assert upstream.hits == 2
 
 
@@ -86,8 +86,8 @@ def test_during_the_cooldown_cached_data_is_served_with_when_it_will_be_retried(
     cache_fetch(TARGET)
     upstream.fault = "503-retry-after"
     failed = cache_fetch(TARGET)
-    assert failed.source == CACHED and failed.rows
+    assert failed.source == Source.CACHED and failed.rows
     assert failed.retry_at == UpstreamCache.objects.get().cooldown_until
     again = cache_fetch(TARGET)
-    assert again.source == CACHED and again.reason == "cooldown" and again.retry_at == failed.retry_at
+    assert again.source == Source.CACHED and again.reason == "cooldown" and again.retry_at == failed.retry_at
     assert upstream.hits == 2

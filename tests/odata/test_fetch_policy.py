@@ -16,7 +16,7 @@ import responses
 import time_machine
 
 from odata.models import FetchLease, UpstreamCache
-from odata.services import CACHED, FRESH, LIVE, NONE, cache_fetch, cache_key, fetch_targets, in_blackout
+from odata.services import Source, cache_fetch, cache_key, fetch_targets, in_blackout
 from odata.targets import FetchTarget
 from tests.conftest import CBR_ROOT, DD_ROOT
 
@@ -65,7 +65,7 @@ def test_data_younger_than_fresh_minutes_is_served_without_a_call(db):
     with time_machine.travel(sydney(2026, 11, 23, 8, 0), tick=False):
         cache(fetched_at=sydney(2026, 11, 23, 7, 56))
         result = cache_fetch(TARGET)
-    assert result.source == FRESH and result.rows[0]["RefNo"] == "1"
+    assert result.source == Source.FRESH and result.rows[0]["RefNo"] == "1"
     assert len(responses.calls) == 0
 
 
@@ -75,7 +75,7 @@ def test_stale_data_outside_the_blackout_is_refetched(db):
         cache(fetched_at=sydney(2026, 11, 23, 7, 54))
         upstream_ok()
         result = cache_fetch(TARGET)
-    assert result.source == LIVE and len(responses.calls) == 1
+    assert result.source == Source.LIVE and len(responses.calls) == 1
     entry = UpstreamCache.objects.get()
     assert entry.fetched_at == sydney(2026, 11, 23, 8, 0)
     assert entry.rows == [ROW]  # only the fields the product uses are kept; CostPrice is not
@@ -87,7 +87,7 @@ def test_fresh_minutes_zero_always_tries_live_first(db, settings):
     with time_machine.travel(sydney(2026, 11, 23, 8, 0), tick=False):
         cache(fetched_at=sydney(2026, 11, 23, 7, 59, 59))
         upstream_ok()
-        assert cache_fetch(TARGET).source == LIVE
+        assert cache_fetch(TARGET).source == Source.LIVE
     assert len(responses.calls) == 1
 
 
@@ -129,7 +129,7 @@ def test_in_the_blackout_cached_data_is_served_without_a_call(db, moment, calls)
         upstream_ok()
         result = cache_fetch(TARGET)
     assert len(responses.calls) == calls
-    assert result.source == (CACHED if calls == 0 else LIVE)
+    assert result.source == (Source.CACHED if calls == 0 else Source.LIVE)
     if calls == 0:
         assert result.reason == "blackout"
 
@@ -140,8 +140,8 @@ def test_in_the_blackout_without_cache_one_attempt_is_made_then_a_message(db):
     with time_machine.travel(sydney(2026, 11, 23, 11, 0), tick=False):
         first = cache_fetch(TARGET)
         second = cache_fetch(TARGET)  # cooling down now: no second attempt
-    assert first.source == NONE and first.error.kind == "unavailable"
-    assert second.source == NONE
+    assert first.source == Source.NONE and first.error.kind == "unavailable"
+    assert second.source == Source.NONE
     assert len(responses.calls) == 1
 
 
@@ -153,14 +153,14 @@ def test_after_a_503_the_account_is_left_alone_until_the_cooldown_ends(db):
     responses.get(DD_JOBS, status=503)
     with time_machine.travel(sydney(2026, 11, 23, 8, 0), tick=False) as traveller:
         cache(fetched_at=sydney(2026, 11, 23, 7, 0))
-        assert cache_fetch(TARGET).source == CACHED  # the 503 itself
+        assert cache_fetch(TARGET).source == Source.CACHED  # the 503 itself
         traveller.move_to(sydney(2026, 11, 23, 8, 9, 59))
         during = cache_fetch(TARGET)
-        assert during.source == CACHED and during.reason == "cooldown"
+        assert during.source == Source.CACHED and during.reason == "cooldown"
         assert len(responses.calls) == 1
         traveller.move_to(sydney(2026, 11, 23, 8, 10))
         responses.replace(responses.GET, DD_JOBS, json={"value": [ROW]})
-        assert cache_fetch(TARGET).source == LIVE
+        assert cache_fetch(TARGET).source == Source.LIVE
     assert len(responses.calls) == 2
 
 
@@ -171,8 +171,8 @@ def test_cooldown_is_per_account_and_covers_other_customers(db):
     responses.get(CBR_JOBS, json={"value": [ROW]})
     with time_machine.travel(sydney(2026, 11, 23, 8, 0), tick=False):
         cache_fetch(TARGET)
-        assert cache_fetch(other).source == NONE  # same account: no call
-        assert cache_fetch(FetchTarget("CBR", "Someone Else", False)).source == LIVE
+        assert cache_fetch(other).source == Source.NONE  # same account: no call
+        assert cache_fetch(FetchTarget("CBR", "Someone Else", False)).source == Source.LIVE
     assert [c.request.url.split("?")[0] for c in responses.calls] == [DD_JOBS, CBR_JOBS]
 
 
@@ -187,7 +187,7 @@ def test_a_success_after_the_cooldown_clears_every_mark_of_it(db):
         assert cache_fetch(TARGET).reason == "cooldown"  # the other customer's mark covers the account
         traveller.move_to(sydney(2026, 11, 23, 8, 6))
         upstream_ok()
-        assert cache_fetch(TARGET).source == LIVE
+        assert cache_fetch(TARGET).source == Source.LIVE
     assert len(responses.calls) == 1
     assert not UpstreamCache.objects.filter(cooldown_until__isnull=False).exists()
 
@@ -214,7 +214,7 @@ def test_failures_serve_the_cached_copy_and_keep_its_fetch_time(db, upstream, ki
     with time_machine.travel(sydney(2026, 11, 23, 8, 0), tick=False):
         cache(fetched_at=fetched)
         result = cache_fetch(TARGET)
-    assert result.source == CACHED
+    assert result.source == Source.CACHED
     assert result.fetched_at == fetched and result.rows[0]["RefNo"] == "1"
     assert result.error.kind == kind
     entry = UpstreamCache.objects.get()
@@ -227,7 +227,7 @@ def test_failures_serve_the_cached_copy_and_keep_its_fetch_time(db, upstream, ki
 def test_failure_without_cache_returns_the_error(db):
     responses.get(DD_JOBS, body=requests.exceptions.ReadTimeout())
     result = cache_fetch(TARGET)
-    assert result.source == NONE and result.error.kind == "timeout"
+    assert result.source == Source.NONE and result.error.kind == "timeout"
 
 
 @responses.activate
@@ -294,7 +294,7 @@ def test_concurrent_callers_share_one_upstream_call():
     responses.add_callback(responses.GET, DD_JOBS, callback=answer)
     results = _run_concurrently(12, lambda: cache_fetch(TARGET))
     assert len(calls) == 1
-    assert all(r is not None and r.source == LIVE and r.rows[0]["RefNo"] == "1" for r in results)
+    assert all(r is not None and r.source == Source.LIVE and r.rows[0]["RefNo"] == "1" for r in results)
     assert not FetchLease.objects.exists()  # the lease is released
 
 
@@ -306,7 +306,7 @@ def test_concurrent_callers_share_one_failure_too(settings):
     responses.add_callback(responses.GET, DD_JOBS, callback=answer)
     results = _run_concurrently(8, lambda: cache_fetch(TARGET))
     assert len(calls) == 1
-    assert {r.source for r in results} == {NONE}
+    assert {r.source for r in results} == {Source.NONE}
     assert {r.error.kind for r in results} == {"http_error"}
 
 
@@ -317,7 +317,7 @@ def test_a_lease_left_by_a_dead_process_expires_and_is_taken_over():
 
     FetchLease.objects.create(key=cache_key(TARGET), owner="dead", expires_at=timezone.now() - timedelta(seconds=1))
     upstream_ok()
-    assert cache_fetch(TARGET).source == LIVE
+    assert cache_fetch(TARGET).source == Source.LIVE
     assert not FetchLease.objects.exists()
 
 
@@ -333,7 +333,7 @@ def test_two_accounts_are_fetched_at_the_same_time():
     started = time.monotonic()
     results = fetch_targets([TARGET, FetchTarget("CBR", "Northside", False)])
     elapsed = time.monotonic() - started
-    assert [r.source for r in results] == [LIVE, LIVE]
+    assert [r.source for r in results] == [Source.LIVE, Source.LIVE]
     assert len(set(calls)) == 2  # two different threads
     assert elapsed < 0.9  # one round trip (0.5 s), not two (1.0 s)
 
@@ -354,6 +354,6 @@ def test_the_lease_is_renewed_before_each_page_so_a_dead_holder_frees_the_key_qu
 
     responses.add_callback(responses.GET, DD_JOBS, callback=page)
     started = timezone.now()
-    assert cache_fetch(TARGET).source == LIVE
+    assert cache_fetch(TARGET).source == Source.LIVE
     assert len(expiries) == 2 and expiries[1] > expiries[0]  # renewed before the second page
     assert expiries[0] - started <= timedelta(seconds=3 * 5 + 20 + 10 + 1)  # one request's worth, not a whole fetch

@@ -313,10 +313,10 @@ def test_the_page_links_to_both_exports_with_its_filters(client, customer, open_
 
 
 def test_a_report_with_no_data_and_no_recorded_error_is_unavailable_not_a_crash(customer):
-    from odata.services import NONE, FetchResult
+    from odata.services import FetchResult, Source
     from odata.targets import FetchTarget
     from reports.report import ReportUnavailable, report_from_results
 
     with pytest.raises(ReportUnavailable) as caught:
-        report_from_results(customer=customer, results=[FetchResult(FetchTarget("DD", "x", False), NONE)])
+        report_from_results(customer=customer, results=[FetchResult(FetchTarget("DD", "x", False), Source.NONE)])
     assert caught.value.http_status == 502
