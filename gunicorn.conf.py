@@ -3,14 +3,15 @@
 import multiprocessing
 import os
 
+# Sizes that follow from the app's settings (the fetch budget, threads) are read from them, not recomputed.
+from buzeta import settings as app_settings
+
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # Pages wait on BuzManager (I/O), so threads per worker pay off.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# Longer than the slowest upstream fetch a request may make: three calls at connect + read timeout.
-_upstream = float(os.environ.get("BUZ_CONNECT_TIMEOUT", "5")) + float(os.environ.get("BUZ_READ_TIMEOUT", "20"))
-timeout = int(3 * _upstream + 30)
+threads = app_settings.GUNICORN_THREADS
+timeout = app_settings.GUNICORN_TIMEOUT
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so slow leaks never add up.

@@ -268,6 +268,17 @@ BUZ_FINISHED_STATUSES = env_list(
 )
 BUZ_CONNECT_TIMEOUT = env_float("BUZ_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 BUZ_READ_TIMEOUT = env_float("BUZ_READ_TIMEOUT", 20.0, minimum=0.1)
+# The one upstream time budget: the longest one request to BuzManager may take (three
+# connection attempts, one read). Everything that waits on upstream is sized from it.
+BUZ_FETCH_BUDGET_SECONDS = env_float("BUZ_FETCH_BUDGET_SECONDS", 3 * BUZ_CONNECT_TIMEOUT + BUZ_READ_TIMEOUT, minimum=1)
+# A fetch lease covers one request and is renewed before the next.
+FETCH_LEASE_SECONDS = BUZ_FETCH_BUDGET_SECONDS + 10
+# A report job makes a few requests (two accounts in parallel, paging, group members).
+REPORT_JOB_TIMEOUT_SECONDS = int(6 * BUZ_FETCH_BUDGET_SECONDS) + 30
+# Staff lookups still call upstream inside the request: gunicorn waits for three of them.
+GUNICORN_TIMEOUT = int(3 * BUZ_FETCH_BUDGET_SECONDS) + 30
+# A running job whose heart has not beaten for this long is taken as dead (re-queued once).
+BUZ_JOB_STALL_SECONDS = env_int("BUZ_JOB_STALL_SECONDS", 60, minimum=5)
 BUZ_COOLDOWN_MINUTES = env_int("BUZ_COOLDOWN_MINUTES", 10, minimum=0)
 # A Retry-After longer than the cooldown is honoured, up to this.
 BUZ_COOLDOWN_MAX_MINUTES = env_int("BUZ_COOLDOWN_MAX_MINUTES", 60, minimum=0)
@@ -343,9 +354,8 @@ Q_CLUSTER = {
     # REDIS_URL moves the queue to Redis; without it the database is the broker.
     **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
     "workers": env_int("Q_WORKERS", 2, minimum=1),
-    # A report makes a few upstream calls of up to BUZ_READ_TIMEOUT each.
-    "timeout": int(BUZ_READ_TIMEOUT * 6) + 30,
-    "retry": int(BUZ_READ_TIMEOUT * 6) + 60,
+    "timeout": REPORT_JOB_TIMEOUT_SECONDS,
+    "retry": REPORT_JOB_TIMEOUT_SECONDS + 30,
     "max_attempts": 1,
     "catch_up": False,
     "save_limit": 500,

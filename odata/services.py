@@ -133,11 +133,6 @@ def account_cooldown(instance: str, moment: datetime | None = None) -> UpstreamC
     return UpstreamCache.objects.filter(instance=instance, cooldown_until__gt=now).order_by("-cooldown_until").first()
 
 
-def _lease_ttl_seconds() -> float:
-    # One HTTP request at worst (three connect attempts, one read); renewed before each request.
-    return 3 * settings.BUZ_CONNECT_TIMEOUT + settings.BUZ_READ_TIMEOUT + 10
-
-
 def _tagged(rows: list[dict[str, Any]], instance: str) -> list[dict[str, Any]]:
     return [{**row, "Instance": instance} for row in rows]
 
@@ -201,7 +196,7 @@ def cache_fetch(target: FetchTarget) -> FetchResult:
 
 def _fetch_single_flight(target: FetchTarget, key: str) -> FetchResult:
     owner = uuid.uuid4().hex
-    ttl = _lease_ttl_seconds()
+    ttl = settings.FETCH_LEASE_SECONDS
     for _ in range(3):
         if lease_acquire(key, owner, ttl_seconds=ttl):
             try:

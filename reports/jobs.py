@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,7 +21,12 @@ from reports.report import ReportUnavailable, describe_fetch, report_fetch, repo
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 10
+
+def _heartbeat_seconds() -> float:
+    # Several beats within the stall limit, so a slow upstream call is never taken for a dead worker.
+    return max(1.0, settings.BUZ_JOB_STALL_SECONDS / 6)
+
+
 GENERIC_FAILURE = "Something went wrong while preparing your orders. Please try again in a few minutes."
 STALLED_FAILURE = (
     "Preparing your orders is taking much longer than it should. Please try again in a few minutes; "
@@ -109,7 +115,7 @@ def _heartbeat(job_id: Any, attempt: int) -> Iterator[None]:
 
     def beat() -> None:
         try:
-            while not stop.wait(HEARTBEAT_SECONDS):
+            while not stop.wait(_heartbeat_seconds()):
                 ReportJob.objects.filter(pk=job_id, status=ReportJob.RUNNING, attempts=attempt).update(
                     heartbeat_at=timezone.now()
                 )

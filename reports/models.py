@@ -3,12 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# A running job that has not beaten its heart for this long is taken as dead.
-STALL_SECONDS = 60
 # A failure is shown (not retried) to visitors arriving this soon after it.
 FAILURE_SHOWN_SECONDS = 60
 
@@ -25,7 +24,7 @@ class ReportJobQuerySet(models.QuerySet):
         return self.filter(status=ReportJob.FAILED, finished_at__gte=cutoff)
 
     def stalled(self, now=None) -> ReportJobQuerySet:
-        cutoff = (now or timezone.now()) - timedelta(seconds=STALL_SECONDS)
+        cutoff = (now or timezone.now()) - timedelta(seconds=settings.BUZ_JOB_STALL_SECONDS)
         return self.filter(
             Q(status=ReportJob.RUNNING, heartbeat_at__lt=cutoff) | Q(status=ReportJob.QUEUED, queued_at__lt=cutoff)
         )
