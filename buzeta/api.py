@@ -6,14 +6,12 @@ functions, so it always matches what is served.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
@@ -27,12 +25,13 @@ from buzeta.apikeys import api_key_verify
 from buzeta.models import ApiKey
 from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
 from customers.models import Customer
-from customers.services import customer_create, customer_update
+from customers.selectors import customer_by_link
+from customers.services import customer_create, customer_delete, customer_update
 from reports.exports import export_response
 from reports.jobs import job_start_or_join
-from reports.models import ReportJob
 from reports.report import ReportUnavailable, report_as_data, report_meta
 from reports.rules import MAX_FILTER_VALUES, FilterError, ReportFilters
+from reports.selectors import job_by_id
 from reports.services import job_status, report_for_export
 from statuses.models import StatusMapping
 from statuses.services import statuses_refresh
@@ -159,7 +158,7 @@ Name = Field(min_length=1, max_length=200, pattern=NAME_TEXT)
 AccountName = Field(default="", max_length=200, pattern=PLAIN_TEXT)
 FilterValue = Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)]
 LinkId = Path(..., pattern=f"^{LINK_ID_PATTERN}$", description="The secret id in the customer's link.")
-FieldType = Literal["Customer Name", "Customer Group"]
+FieldType = Literal[Customer.CUSTOMER_NAME, Customer.CUSTOMER_GROUP]
 
 # The rule the database also holds: a customer has a DD name, a CBR name, or both.
 _HAS_AN_ACCOUNT_NAME = {
@@ -176,7 +175,7 @@ class CustomerIn(Schema):
     display_name: str = Name
     dd_name: str = AccountName
     cbr_name: str = AccountName
-    field_type: FieldType = "Customer Name"
+    field_type: FieldType = Customer.CUSTOMER_NAME
     obfuscated_id: str | None = Field(default=None, pattern=LINK_ID_CHOSEN_PATTERN)
 
 
@@ -226,6 +225,13 @@ def customer_data(customer: Customer) -> dict:
     }
 
 
+def _customer(obfuscated_id: str) -> Customer:
+    customer = customer_by_link(obfuscated_id)
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
 def envelope(data, **meta) -> dict:
     return {"data": data, "meta": meta}
 
@@ -261,48 +267,47 @@ def customers_list(request, limit: int = Query(100, ge=1, le=500), offset: int =
 
 @api.post("/customers", tags=["customers"], response={201: dict, _AUTHED: ErrorOut, 409: ErrorOut})
 def customers_create(request, payload: CustomerIn):
-    if payload.obfuscated_id and Customer.objects.filter(obfuscated_id=payload.obfuscated_id).exists():
+    if payload.obfuscated_id and customer_by_link(payload.obfuscated_id):
         raise HttpError(409, "A customer with this obfuscated_id already exists.")
     return Status(201, envelope(customer_data(customer_create(**payload.model_dump()))))
 
 
 @api.get("/customers/{obfuscated_id}", tags=["customers"], response={200: dict, **ERRORS})
 def customers_get(request, obfuscated_id: str = LinkId):
-    return envelope(customer_data(get_object_or_404(Customer, obfuscated_id=obfuscated_id)))
+    return envelope(customer_data(_customer(obfuscated_id)))
 
 
 @api.patch("/customers/{obfuscated_id}", tags=["customers"], response={200: dict, **ERRORS})
 def customers_update(request, payload: CustomerPatch, obfuscated_id: str = LinkId):
-    customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
+    customer = _customer(obfuscated_id)
     changes = payload.model_dump(exclude_unset=True, exclude_none=True)
     return envelope(customer_data(customer_update(customer=customer, **changes)))
 
 
 @api.delete("/customers/{obfuscated_id}", tags=["customers"], response={204: None, **ERRORS})
 def customers_delete(request, obfuscated_id: str = LinkId):
-    get_object_or_404(Customer, obfuscated_id=obfuscated_id).delete()
+    customer_delete(customer=_customer(obfuscated_id))
     return Status(204, None)
 
 
 @api.get("/reports/{obfuscated_id}", tags=["reports"], response={200: dict, **REPORT_ERRORS})
 def reports_get(request, query: Query[Filters], obfuscated_id: str = LinkId):
-    customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
+    customer = _customer(obfuscated_id)
     report = report_for_export(customer=customer, filters=_filters(query))
     return {"data": report_as_data(report), "meta": report_meta(report)}
 
 
 @api.post("/reports/{obfuscated_id}/generate", tags=["reports"], response={202: dict, **ERRORS})
 def reports_generate(request, obfuscated_id: str = LinkId):
-    job = job_start_or_join(customer=get_object_or_404(Customer, obfuscated_id=obfuscated_id))
+    job = job_start_or_join(customer=_customer(obfuscated_id))
     return Status(202, envelope({"job_id": str(job.pk)}, status=job.status, status_url=f"/api/v1/jobs/{job.pk}"))
 
 
 @api.get("/jobs/{job_id}", tags=["reports"], response={200: dict, **ERRORS})
 def jobs_get(request, job_id: str):
-    try:
-        job = ReportJob.objects.select_related("customer").get(pk=uuid.UUID(job_id))
-    except (ValueError, ReportJob.DoesNotExist):
-        raise Http404("No such job.") from None
+    job = job_by_id(job_id)
+    if job is None:
+        raise Http404("No such job.")
     return envelope(job_status(job))
 
 
@@ -310,7 +315,7 @@ def jobs_get(request, job_id: str):
 def reports_download(
     request, query: Query[Filters], obfuscated_id: str = LinkId, format: Literal["csv", "xlsx"] = "csv"
 ):
-    customer = get_object_or_404(Customer, obfuscated_id=obfuscated_id)
+    customer = _customer(obfuscated_id)
     report = report_for_export(customer=customer, filters=_filters(query))
     return export_response(format, report, customer_name=customer.display_name)
 

@@ -15,11 +15,13 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from buzeta.roles import ROLE_ADMIN, ROLE_USER
 from customers.links import LINK_ID_PATTERN
 from customers.models import Customer
+from customers.services import customer_free_display_name
 from statuses.models import StatusMapping
 
 REQUIRED_COLUMNS = {
@@ -177,10 +179,12 @@ def _statuses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], label: str, result: LegacyImport):
+def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], label: str, result: LegacyImport, validate=False):
     obj = model.objects.filter(**lookup).first()
     if obj is None:
-        obj = model.objects.create(**lookup, **values)
+        obj = model(**lookup, **values)
+        _checked(obj, label, validate)
+        obj.save()
         result.changes.append(f"+ {label}")
         result.count(f"{model._meta.verbose_name_plural} created")
         return obj
@@ -188,11 +192,21 @@ def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], label: str, r
     if changed:
         for key, (_, new) in changed.items():
             setattr(obj, key, new)
+        _checked(obj, label, validate)
         obj.save(update_fields=list(changed))
         what = ", ".join(f"{k} {old!r} → {new!r}" for k, (old, new) in changed.items())
         result.changes.append(f"~ {label}: {what}")
         result.count(f"{model._meta.verbose_name_plural} updated")
     return obj
+
+
+def _checked(obj, label: str, validate: bool) -> None:
+    # The model's own rules, as for a row saved in the admin or the API.
+    if validate:
+        try:
+            obj.full_clean()
+        except ValidationError as exc:
+            raise LegacyImportError(f"{label}: {'; '.join(exc.messages)}") from None
 
 
 def legacy_import(path: Path, *, dry_run: bool = False) -> LegacyImport:
@@ -203,7 +217,10 @@ def legacy_import(path: Path, *, dry_run: bool = False) -> LegacyImport:
     with transaction.atomic():
         for values in customers:
             lookup = {"obfuscated_id": values.pop("obfuscated_id")}
-            _upsert(Customer, lookup, values, f"customer {values['display_name']}", result)
+            existing = Customer.objects.filter(**lookup).values_list("pk", flat=True).first()
+            # Names that differ only in case are one name here; a clash gets a " (2)" rather than failing the import.
+            values["display_name"] = customer_free_display_name(values["display_name"], exclude_pk=existing)
+            _upsert(Customer, lookup, values, f"customer {values['display_name']}", result, validate=True)
         for values in users:
             role = values.pop("role")
             existing = User.objects.filter(email__iexact=values["email"]).first()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
 
 from customers.links import LINK_ID_MAX_LENGTH, LINK_ID_PATTERN, new_obfuscated_id
-from odata.targets import FetchTarget
+from odata.targets import INSTANCES, FetchTarget
 
 obfuscated_id_validator = RegexValidator(
     f"^{LINK_ID_PATTERN}$",
@@ -13,9 +15,16 @@ obfuscated_id_validator = RegexValidator(
 )
 
 
+# The stored values of Customer.field_type (other tools read them; interface §4).
+CUSTOMER_NAME = "Customer Name"
+CUSTOMER_GROUP = "Customer Group"
+DISPLAY_NAME_TAKEN = "A customer with this name already exists."
+DISPLAY_NAME_TAKEN_CODE = "display_name_taken"
+
+
 class Customer(models.Model):
-    CUSTOMER_NAME = "Customer Name"
-    CUSTOMER_GROUP = "Customer Group"
+    CUSTOMER_NAME = CUSTOMER_NAME
+    CUSTOMER_GROUP = CUSTOMER_GROUP
     FIELD_TYPE_CHOICES = [
         (CUSTOMER_NAME, "Customer name (one BuzManager customer)"),
         (CUSTOMER_GROUP, "Customer group (every customer in the group)"),
@@ -51,8 +60,15 @@ class Customer(models.Model):
                 violation_error_message="Give a DD name, a CBR name, or both.",
             ),
             models.CheckConstraint(
-                condition=models.Q(field_type__in=["Customer Name", "Customer Group"]),
+                condition=models.Q(field_type__in=[CUSTOMER_NAME, CUSTOMER_GROUP]),
                 name="customer_field_type_valid",
+            ),
+            # Two customers whose names differ only in case would be indistinguishable to staff.
+            models.UniqueConstraint(
+                Lower("display_name"),
+                name="customer_display_name_unique_ci",
+                violation_error_message=DISPLAY_NAME_TAKEN,
+                violation_error_code=DISPLAY_NAME_TAKEN_CODE,
             ),
         ]
 
@@ -66,14 +82,26 @@ class Customer(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return f"/{self.obfuscated_id}"
+        return reverse("customer-report", args=[self.obfuscated_id])
 
     def clean(self) -> None:
+        # The "a DD or CBR name" and unique-name rules are constraints above: full_clean checks them once.
         self.display_name = self.display_name.strip()
         self.dd_name = self.dd_name.strip()
         self.cbr_name = self.cbr_name.strip()
-        if not self.dd_name and not self.cbr_name:
-            raise ValidationError("Give a DD name, a CBR name, or both.")
+
+    def validate_constraints(self, exclude=None) -> None:
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            # The unique-name constraint is on an expression, so Django reports it for the whole
+            # row; it belongs to the display_name field (the admin shows it there, the API names it).
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            for message in general:
+                field = "display_name" if message.code == DISPLAY_NAME_TAKEN_CODE else NON_FIELD_ERRORS
+                errors.setdefault(field, []).append(message)
+            raise ValidationError(errors) from None
 
     @property
     def is_group(self) -> bool:
@@ -81,9 +109,10 @@ class Customer(models.Model):
 
     @property
     def fetch_targets(self) -> list[FetchTarget]:
-        targets = []
-        if self.dd_name:
-            targets.append(FetchTarget("DD", self.dd_name, self.is_group))
-        if self.cbr_name:
-            targets.append(FetchTarget("CBR", self.cbr_name, self.is_group))
-        return targets
+        return [FetchTarget(instance, name, self.is_group) for instance, name in self.account_names.items() if name]
+
+    @property
+    def account_names(self) -> dict[str, str]:
+        """This customer's name in each BuzManager account (blank where it has none)."""
+        return dict(zip(INSTANCES, (self.dd_name, self.cbr_name), strict=True))
+

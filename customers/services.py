@@ -84,29 +84,41 @@ atexit.register(lambda: _pending_views and customer_views_flush())
 CUSTOMER_FIELDS = ("display_name", "dd_name", "cbr_name", "field_type", "obfuscated_id")
 
 
-def _validate(customer: Customer) -> None:
-    from django.core.exceptions import ValidationError
-
-    customer.full_clean()
-    clash = Customer.objects.filter(display_name__iexact=customer.display_name).exclude(pk=customer.pk)
-    if clash.exists():
-        raise ValidationError({"display_name": ["A customer with this name already exists."]})
-
-
 @transaction.atomic
 def customer_create(**fields) -> Customer:
     """A new customer from plain data; raises ValidationError with per-field messages."""
     customer = Customer(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None})
-    _validate(customer)
+    customer.full_clean()
     customer.save()
     return customer
 
 
 @transaction.atomic
 def customer_update(*, customer: Customer, **changes) -> Customer:
+    """Change a customer's names or type (never its link: see customer_regenerate_link)."""
     for key, value in changes.items():
         if key in CUSTOMER_FIELDS and key != "obfuscated_id":
             setattr(customer, key, value)
-    _validate(customer)
+    customer.full_clean()
     customer.save()
     return customer
+
+
+def customer_delete(*, customer: Customer) -> None:
+    """Remove a customer: its link stops working and its report jobs go with it."""
+    customer.delete()
+
+
+def customer_free_display_name(name: str, *, exclude_pk: int | None = None) -> str:
+    """`name`, or `name (2)`, `name (3)`… — the first no other customer has, compared case-insensitively."""
+    taken = {
+        other.lower()
+        for other in Customer.objects.exclude(pk=exclude_pk).values_list("display_name", flat=True)
+        if other.lower().startswith(name.lower())
+    }
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        suffix = f" ({number})"
+        candidate = name[: 200 - len(suffix)] + suffix
+    return candidate

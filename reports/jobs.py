@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 from customers.models import Customer
 from reports.models import ReportJob
 from reports.report import ReportUnavailable, describe_fetch, report_fetch, report_from_results, results_to_json
+from reports.selectors import live_job_for
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _enqueue(job: ReportJob) -> None:
 
 def job_start_or_join(*, customer: Customer) -> ReportJob:
     """The customer's live job, or a new one queued. Never two at once (a unique constraint)."""
-    existing = ReportJob.objects.live().filter(customer=customer).first()
+    existing = live_job_for(customer)
     if existing is not None:
         return job_recover_if_stalled(existing)
     try:

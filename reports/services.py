@@ -25,6 +25,7 @@ from reports.report import (
     results_from_json,
 )
 from reports.rules import ReportFilters
+from reports.selectors import last_recent_failure_for, live_job_for
 
 JOB_POLL_SECONDS = 0.2
 STILL_PREPARING = (
@@ -57,12 +58,12 @@ def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
         report = report_from_results(customer=customer, results=peeks, filters=filters)  # raises when nothing
         refresh = job_start_or_join(customer=customer) if any(p.needs_live for p in peeks) else None
         return PagePlan(report=report, job=refresh)
-    live = ReportJob.objects.live().filter(customer=customer).first()
+    live = live_job_for(customer)
     if live is not None:
         live = job_recover_if_stalled(live)
         if live.is_live:
             return PagePlan(job=live)
-    failed = ReportJob.objects.recently_failed().filter(customer=customer).order_by("-finished_at").first()
+    failed = last_recent_failure_for(customer)
     if failed is not None:
         raise ReportUnavailable(failed.error or GENERIC_FAILURE, http_status=failed.error_status or 502)
     return PagePlan(job=job_start_or_join(customer=customer))

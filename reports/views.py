@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 
 from django.conf import settings
 from django.core.cache import caches
@@ -14,16 +13,18 @@ from django.http import (
     JsonResponse,
     QueryDict,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from customers.models import Customer
+from customers.selectors import customer_by_link
 from customers.services import customer_record_view
 from reports.exports import EXPORT_TYPES, export_response
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.report import Report, ReportUnavailable
 from reports.rules import FILTER_KEYS, FilterError, ReportFilters
+from reports.selectors import job_by_id
 from reports.services import (
     PagePlan,
     job_report,
@@ -51,14 +52,10 @@ def filters_from_query(query: QueryDict) -> ReportFilters:
 def _customer_or_404(request: HttpRequest, obfuscated_id: str) -> Customer:
     if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_LENGTH:
         raise BadRequest("The address is too long.")
-    return get_object_or_404(Customer, obfuscated_id=obfuscated_id)
-
-
-def _job_or_none(job_id: str) -> ReportJob | None:
-    try:
-        return ReportJob.objects.select_related("customer").get(pk=uuid.UUID(job_id))
-    except (ValueError, ReportJob.DoesNotExist):
-        return None
+    customer = customer_by_link(obfuscated_id)
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
 
 
 def _with_query(request: HttpRequest, path: str) -> str:
@@ -141,7 +138,7 @@ def customer_refresh(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
 
 @require_safe
 def job_status_json(request: HttpRequest, job_id: str) -> JsonResponse:
-    job = _job_or_none(job_id)
+    job = job_by_id(job_id)
     if job is None:
         return JsonResponse({"error": "No such job.", "code": "NOT_FOUND"}, status=404)
     response = JsonResponse(job_status(job))
@@ -151,7 +148,7 @@ def job_status_json(request: HttpRequest, job_id: str) -> JsonResponse:
 
 @require_safe
 def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = _job_or_none(job_id)
+    job = job_by_id(job_id)
     if job is None:
         # Old jobs are purged; whoever followed a saved link has done nothing wrong.
         return render(request, "reports/job_gone.html", status=404)

@@ -94,3 +94,11 @@ def test_admins_see_the_change_history(personas, northside):
 def test_the_admin_says_buzeta(personas):
     page = as_user(personas["alice"]).get("/admin/").content.decode()
     assert ">BuzETA<" in page
+
+
+def test_the_admin_refuses_a_name_that_differs_only_in_case(personas, northside):
+    form = {"display_name": "NORTHSIDE", "field_type": Customer.CUSTOMER_NAME, "dd_name": "Other", "cbr_name": ""}
+    response = as_user(personas["bob"]).post("/admin/customers/customer/add/", form)
+    assert response.status_code == 200  # the form again, not a redirect
+    assert response.context["adminform"].form.errors == {"display_name": ["A customer with this name already exists."]}
+    assert Customer.objects.count() == 1

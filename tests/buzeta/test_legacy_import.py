@@ -199,3 +199,18 @@ def test_old_links_keep_working_on_an_imported_id(db, tmp_path, client, open_rep
     )
     response = open_report(client, path) if "download" not in path else client.get(path)
     assert response.status_code == 200
+
+
+def test_names_that_differ_only_in_case_are_kept_apart_not_refused(db, tmp_path):
+    rows = [
+        ("Murphy Blinds", "", "murphy-link-00000001", "Customer Name", "Murphy Blinds"),
+        ("MURPHY BLINDS", "", "murphy-link-00000002", "Customer Group", "MURPHY BLINDS"),
+    ]
+    path = legacy_db(tmp_path / "legacy.db", customers=rows)
+    output, code = run(str(path))
+    assert code == 0, output
+    assert dict(Customer.objects.values_list("obfuscated_id", "display_name")) == {
+        "murphy-link-00000001": "Murphy Blinds",
+        "murphy-link-00000002": "MURPHY BLINDS (2)",
+    }
+    assert run(str(path)) == ("nothing to import\n", 0)  # still idempotent
