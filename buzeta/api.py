@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
@@ -300,7 +301,9 @@ def reports_get(request, query: Query[Filters], obfuscated_id: str = LinkId):
 @api.post("/reports/{obfuscated_id}/generate", tags=["reports"], response={202: dict, **ERRORS})
 def reports_generate(request, obfuscated_id: str = LinkId):
     job = job_start_or_join(customer=_customer(obfuscated_id))
-    return Status(202, envelope({"job_id": str(job.pk)}, status=job.status, status_url=f"/api/v1/jobs/{job.pk}"))
+    return Status(
+        202, envelope({"job_id": str(job.pk)}, status=job.status, status_url=reverse("api:jobs_get", args=[job.pk]))
+    )
 
 
 @api.get("/jobs/{job_id}", tags=["reports"], response={200: dict, **ERRORS})

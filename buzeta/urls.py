@@ -38,7 +38,7 @@ urlpatterns = [
     path("", report_views.home, name="home"),
     path("admin/login/", buzeta_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
-    path("admin", RedirectView.as_view(url="/admin/", permanent=True)),
+    path("admin", RedirectView.as_view(pattern_name="admin:index", permanent=True)),
     path("api/v1/", buzeta_views.json_errors_for(api.urls)),
     path("accounts/login/", login(LoginView.as_view()), name="account_login"),
     # Before allauth's own: these two answer friendly pages where allauth would fail.

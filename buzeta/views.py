@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
@@ -131,10 +132,10 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through the same flow as everything else (Google, or break-glass)."""
-    target = request.GET.get("next", "/admin/")
+    target = request.GET.get("next", reverse("admin:index"))
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/admin/"
-    return redirect(f"/accounts/login/?{urlencode({'next': target})}")
+        target = reverse("admin:index")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
 
 @require_safe

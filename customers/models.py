@@ -115,4 +115,3 @@ class Customer(models.Model):
     def account_names(self) -> dict[str, str]:
         """This customer's name in each BuzManager account (blank where it has none)."""
         return dict(zip(INSTANCES, (self.dd_name, self.cbr_name), strict=True))
-

@@ -60,12 +60,11 @@ def cache_prewarm(
 
     Customers sharing a DD or CBR name (or group) share one fetch.
     """
-    wanted = set(instances) if instances else None
     chosen = list(customers if customers is not None else Customer.objects.all())
     done: dict[str, FetchResult] = {}
     summary = PrewarmSummary()
     for index, customer in enumerate(chosen, start=1):
-        targets: list[FetchTarget] = [t for t in customer.fetch_targets if wanted is None or t.instance in wanted]
+        targets = _targets(customer, instances)
         to_fetch = [t for t in targets if cache_key(t) not in done]
         for result in fetch_targets(to_fetch):
             done[cache_key(result.target)] = result
@@ -76,13 +75,17 @@ def cache_prewarm(
     return summary
 
 
+def _targets(customer: Customer, instances: Iterable[str] | None) -> list[FetchTarget]:
+    """The customer's fetch targets, limited to the chosen accounts (all when none are chosen)."""
+    return [t for t in customer.fetch_targets if not instances or t.instance in instances]
+
+
 def prewarm_plan(*, instances: Iterable[str] | None = None) -> list[tuple[str, list[FetchTarget]]]:
     """What cache_prewarm would fetch, per customer, without fetching (each key listed once)."""
-    wanted = set(instances) if instances else None
     seen: set[str] = set()
     plan = []
     for customer in Customer.objects.all():
-        targets = [t for t in customer.fetch_targets if wanted is None or t.instance in wanted]
+        targets = _targets(customer, instances)
         new = [t for t in targets if cache_key(t) not in seen]
         seen.update(cache_key(t) for t in new)
         plan.append((customer.display_name, new))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 from customers.models import Customer
 from reports.jobs import GENERIC_FAILURE, job_recover_if_stalled, job_start_or_join
@@ -133,7 +134,7 @@ def job_status(job: ReportJob) -> dict[str, Any]:
         "pct": job.percent,
         "log": job.log,
         "error": (job.error or GENERIC_FAILURE) if job.status == ReportJob.FAILED else None,
-        "report_url": f"/report/{job.pk}" if job.status == ReportJob.DONE else None,
+        "report_url": reverse("job-report", args=[job.pk]) if job.status == ReportJob.DONE else None,
         # live, cached or mixed once done: "cached" means BuzManager could not be reached and nothing is newer.
         "source": job.source or None,
     }

@@ -21,15 +21,19 @@ def rename_names_that_differ_only_in_case(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_link_id_any_length'),
+        ("customers", "0003_link_id_any_length"),
     ]
 
     operations = [
         migrations.RunPython(rename_names_that_differ_only_in_case, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('display_name'), name='customer_display_name_unique_ci', violation_error_code='display_name_taken', violation_error_message='A customer with this name already exists.'),
+            model_name="customer",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("display_name"),
+                name="customer_display_name_unique_ci",
+                violation_error_code="display_name_taken",
+                violation_error_message="A customer with this name already exists.",
+            ),
         ),
     ]

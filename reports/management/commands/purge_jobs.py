@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.jobs import jobs_purge
+from reports.schedules import PURGE_JOBS_DAYS
 
 
 class Command(BaseCommand):
-    help = "Delete finished report jobs older than N days (also scheduled daily with 30)."
+    help = f"Delete finished report jobs older than N days (also scheduled daily with {PURGE_JOBS_DAYS})."
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, required=True, help="age in days of the finished jobs to delete")
