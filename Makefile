@@ -19,7 +19,7 @@ run: $(BIN)/.installed
 	@echo "Starting web on http://127.0.0.1:$(PORT), the worker and the BuzManager simulator (Ctrl-C stops all)."
 	PATH="$(CURDIR)/$(BIN):$$PATH" BUZETA_PORT=$(PORT) BUZ_SIM_PORT=$(SIM_PORT) \
 		BUZ_SIMULATOR_URL=http://127.0.0.1:$(SIM_PORT)/reports \
-		exec $(BIN)/python -m buzeta.procfile start -f Procfile
+		exec $(BIN)/python -m buzeta.operations.procfile start -f Procfile
 
 test: $(BIN)/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 
-from buzeta.apikeys import ApiKeyError, api_key_create, api_key_revoke
+from buzeta.api.keys import ApiKeyError, api_key_create, api_key_revoke
 from buzeta.models import ApiKey
 
 

@@ -3,14 +3,18 @@ from django.db.models.signals import post_migrate
 
 
 class BuzetaConfig(AppConfig):
+    """The top floor: settings and URLs (wiring), `api/` (JSON API and its keys), `staff/` (sign-in,
+    roles, order lookups), `operations/` (legacy import, backups, the process manager). Its own
+    model is ApiKey. Nothing below imports from here."""
+
     name = "buzeta"
     verbose_name = "BuzETA"
 
     def ready(self) -> None:
-        from buzeta.roles import roles_sync_after_migrate
+        from buzeta.staff.roles import roles_sync_after_migrate
 
-        # Keeps the "admin" role complete as later migrations add models. post_migrate
-        # is only sent for apps with models, which this one has none of: hang it on auth's.
+        # Keeps the "admin" role complete as later migrations add models. Hung on auth's
+        # post_migrate so it runs once per `migrate` (it creates every app's permissions first).
         post_migrate.connect(roles_sync_after_migrate, sender=apps.get_app_config("auth"), dispatch_uid="buzeta-roles")
         # The shared cache's table (rate limits, throttles) comes with `migrate`, so no deploy step can forget it.
         post_migrate.connect(_create_cache_table, sender=apps.get_app_config("auth"), dispatch_uid="buzeta-cache")

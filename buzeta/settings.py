@@ -143,9 +143,9 @@ USE_TZ = True
 # --- Staff sign-in (django-allauth, Google) -----------------------------------
 
 # Google sign-in for staff; passwords only for superusers (break-glass).
-AUTHENTICATION_BACKENDS = ["buzeta.auth.SuperuserPasswordBackend"]
-ACCOUNT_ADAPTER = "buzeta.auth.StaffAccountAdapter"
-SOCIALACCOUNT_ADAPTER = "buzeta.auth.StaffSocialAccountAdapter"
+AUTHENTICATION_BACKENDS = ["buzeta.staff.auth.SuperuserPasswordBackend"]
+ACCOUNT_ADAPTER = "buzeta.staff.auth.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "buzeta.staff.auth.StaffSocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

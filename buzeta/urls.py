@@ -6,7 +6,8 @@ from django.views.generic import RedirectView
 from django_ratelimit.decorators import ratelimit
 
 from buzeta import views as buzeta_views
-from buzeta.api import api
+from buzeta.api.views import api
+from buzeta.staff import views as staff_views
 from customers.links import LINK_ID_PATTERN
 from reports import views as report_views
 
@@ -36,18 +37,18 @@ login = _limit("login", "RATELIMIT_LOGIN", method="POST")
 
 urlpatterns = [
     path("", report_views.home, name="home"),
-    path("admin/login/", buzeta_views.admin_login, name="admin-login"),
+    path("admin/login/", staff_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("admin", RedirectView.as_view(pattern_name="admin:index", permanent=True)),
     path("api/v1/", buzeta_views.json_errors_for(api.urls)),
     path("accounts/login/", login(LoginView.as_view()), name="account_login"),
     # Before allauth's own: these two answer friendly pages where allauth would fail.
-    path("accounts/google/login/", login(buzeta_views.google_login), name="google_login"),
-    path("accounts/password/reset/", login(buzeta_views.password_reset), name="account_reset_password"),
+    path("accounts/google/login/", login(staff_views.google_login), name="google_login"),
+    path("accounts/password/reset/", login(staff_views.password_reset), name="account_reset_password"),
     path("accounts/", include("allauth.urls")),
     re_path(
         r"^(?P<lookup>jobs-schedule|wip)/(?P<instance>[^/]{1,10})/(?P<order_no>[^/]{1,40})/?$",
-        buzeta_views.staff_lookup,
+        staff_views.staff_lookup,
         name="staff-lookup",
     ),
     re_path(rf"^jobs/{JOB_ID}/?$", polling(report_views.job_status_json), name="job-status"),

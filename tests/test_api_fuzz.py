@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from buzeta.apikeys import api_key_create
+from buzeta.api.keys import api_key_create
 from customers.models import Customer
 from tests.conftest import Process, app_env, start_gunicorn
 

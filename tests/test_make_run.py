@@ -84,7 +84,9 @@ def test_the_process_manager_stops_everything_quickly_and_reports_success(simula
         BUZETA_PORT=str(port),
         BUZ_SIM_PORT=str(sim_port),
     )
-    manager = Process([sys.executable, "-m", "buzeta.procfile", "start", "-f", "Procfile"], env, tmp_path / "m.log")
+    manager = Process(
+        [sys.executable, "-m", "buzeta.operations.procfile", "start", "-f", "Procfile"], env, tmp_path / "m.log"
+    )
     wait_until_answering(f"http://127.0.0.1:{port}/", manager)
     while "Q Cluster" not in manager.output() or "running" not in manager.output():
         time.sleep(0.1)

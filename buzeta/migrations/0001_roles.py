@@ -8,7 +8,7 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    from buzeta.roles import roles_sync
+    from buzeta.staff.roles import roles_sync
 
     roles_sync(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import resolve
 from openapi_spec_validator import validate
 
-from buzeta.apikeys import api_key_create, api_key_revoke
+from buzeta.api.keys import api_key_create, api_key_revoke
 from buzeta.models import ApiKey
 from customers.models import Customer
 from reports.models import ReportJob
@@ -67,7 +67,7 @@ def test_health_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
         def cursor(self):
             raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr("buzeta.api.connection", Unreachable())
+    monkeypatch.setattr("buzeta.api.views.connection", Unreachable())
     response = client.get("/api/v1/health")
     assert response.status_code == 503 and response.json()["db"] is False
 
@@ -95,11 +95,11 @@ def test_keys_are_stored_hashed_and_revocable(db, key):
 def test_keys_are_compared_in_constant_time(api, monkeypatch):
     import hmac
 
-    import buzeta.apikeys
+    import buzeta.api.keys
 
     calls = []
     original = hmac.compare_digest
-    monkeypatch.setattr(buzeta.apikeys.hmac, "compare_digest", lambda a, b: calls.append(1) or original(a, b))
+    monkeypatch.setattr(buzeta.api.keys.hmac, "compare_digest", lambda a, b: calls.append(1) or original(a, b))
     api.get("/api/v1/customers")
     assert calls == [1]
 

@@ -13,7 +13,7 @@ import requests
 from django.core.cache import cache
 from django.utils import timezone
 
-from buzeta.apikeys import api_key_create
+from buzeta.api.keys import api_key_create
 from customers.models import Customer
 from customers.services import customer_regenerate_link
 from odata.models import UpstreamCache

@@ -9,7 +9,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth.models import User
 from django.test import RequestFactory
 
-from buzeta.auth import StaffSocialAccountAdapter, staff_sign_in_decision
+from buzeta.staff.auth import StaffSocialAccountAdapter, staff_sign_in_decision
 
 
 @pytest.mark.parametrize(

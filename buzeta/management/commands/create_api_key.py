@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from buzeta.apikeys import ApiKeyError, api_key_create
+from buzeta.api.keys import ApiKeyError, api_key_create
 
 
 class Command(BaseCommand):

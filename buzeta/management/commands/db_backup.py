@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from buzeta.backup import BackupError, db_backup
+from buzeta.operations.backup import BackupError, db_backup
 
 
 class Command(BaseCommand):

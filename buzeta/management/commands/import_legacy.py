@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from buzeta.legacy import LegacyImportError, legacy_import
+from buzeta.operations.legacy import LegacyImportError, legacy_import
 
 
 class Command(BaseCommand):

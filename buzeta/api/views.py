@@ -22,7 +22,7 @@ from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import APIKeyHeader
 from pydantic import ConfigDict, Field
 
-from buzeta.apikeys import api_key_verify
+from buzeta.api.keys import api_key_verify
 from buzeta.models import ApiKey
 from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
 from customers.models import Customer

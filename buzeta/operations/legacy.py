@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from buzeta.roles import ROLE_ADMIN, ROLE_USER
+from buzeta.staff.roles import ROLE_ADMIN, ROLE_USER
 from customers.links import LINK_ID_PATTERN
 from customers.models import Customer
 from customers.services import customer_free_display_name

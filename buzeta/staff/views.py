@@ -1,0 +1,73 @@
+"""Staff pages outside the admin: sign-in doors and the order lookups."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_safe
+
+from buzeta.staff.roles import has_staff_role
+from odata.client import get_client
+from odata.errors import ODataError
+from odata.targets import INSTANCES
+from reports.report import upstream_message
+
+ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
+LOOKUPS = {"jobs-schedule": ("JobsScheduleDetailed", "Jobs schedule"), "wip": ("WorkInProgress", "Work in progress")}
+
+
+def google_login(request: HttpRequest) -> HttpResponse:
+    """allauth's Google sign-in, or a page saying it is not set up (allauth would answer a 500)."""
+    from allauth.socialaccount.adapter import get_adapter
+    from allauth.socialaccount.models import SocialApp
+    from allauth.socialaccount.providers.google.views import oauth2_login
+
+    try:
+        get_adapter(request).get_app(request, provider="google")
+    except SocialApp.DoesNotExist:
+        return render(request, "account/google_not_configured.html", status=503)
+    return oauth2_login(request)
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Passwords are break-glass for superusers: no reset by e-mail unless e-mail is set up."""
+    from allauth.account.views import password_reset as allauth_password_reset
+    from django.conf import settings
+
+    if not settings.EMAIL_CONFIGURED:
+        return render(request, "account/password_reset_unavailable.html", status=404)
+    return allauth_password_reset(request)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through the same flow as everything else (Google, or break-glass)."""
+    target = request.GET.get("next", reverse("admin:index"))
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("admin:index")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
+
+
+@require_safe
+@login_required
+def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str) -> HttpResponse:
+    """Staff only: every upstream row of one order, all fields, straight from BuzManager."""
+    if not has_staff_role(request.user):
+        raise PermissionDenied
+    if instance not in INSTANCES or not ORDER_NO.match(order_no):
+        raise Http404("No such order.")
+    entity_set, title = LOOKUPS[lookup]
+    try:
+        rows = get_client(instance).lookup(entity_set, order_no)
+    except ODataError as exc:
+        context = {"title": title, "message": upstream_message(exc)}
+        return render(request, "staff/lookup_unavailable.html", context, status=exc.http_status)
+    columns = sorted({key for row in rows for key in row})
+    table = [["" if row.get(c) is None else row.get(c) for c in columns] for row in rows]
+    context = {"title": title, "instance": instance, "order_no": order_no, "columns": columns, "rows": table}
+    return render(request, "staff/lookup.html", context)
