@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,25 @@ from odata.simulator.server import SimulatorConfig, SimulatorServer, serve_in_th
 ROOT = Path(__file__).resolve().parent.parent
 DD_ROOT = "https://buz.test/reports/DESDR"
 CBR_ROOT = "https://buz.test/reports/WATSO"
+DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
+CBR_JOBS = f"{CBR_ROOT}/JobsScheduleDetailed"
+SYDNEY = ZoneInfo("Australia/Sydney")
+
+
+def order_line(**fields) -> dict:
+    """One open JobsScheduleDetailed row as BuzManager sends it (interface §10), with `fields` changed."""
+    return {
+        "RefNo": "512877",
+        "FixedLine": 1,
+        "ProductionStatus": "In Production",
+        "DateScheduled": "2026-12-08T00:00:00Z",
+        "ProductionLine": "Roller Blinds",
+        "InventoryItem": "Roller Blind Blockout",
+        "Descn": "Smith - upstairs",
+        "OrderStatus": "Work in Progress",
+        "Customer": "Northside Window Co",
+        **fields,
+    }
 
 
 def database_url(db: dict) -> str:
@@ -70,6 +90,59 @@ def make_customer(db):
         return Customer.objects.create(**fields)
 
     return make
+
+
+def run_command(name: str, *args, **options) -> tuple[str, int]:
+    """A management command as an operator runs it: (what it printed, its exit code)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    try:
+        call_command(name, *args, stdout=out, stderr=StringIO(), **options)
+    except CommandError as exc:
+        return out.getvalue() + str(exc), exc.returncode
+    return out.getvalue(), 0
+
+
+def elements(page: str, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+    """The attributes of every `tag` in `page` whose attributes include `attrs` (`data_x` means `data-x`).
+
+    Tests ask what the markup means, not how it is spelt: attribute order, quoting and
+    spacing may change freely.
+    """
+    from html.parser import HTMLParser
+
+    wanted = {key.replace("_", "-"): value for key, value in attrs.items()}
+    found: list[dict[str, str | None]] = []
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, name, attributes):
+            attributes = dict(attributes)
+            if name == tag and all(attributes.get(k) == v for k, v in wanted.items()):
+                found.append(attributes)
+
+        handle_startendtag = handle_starttag
+
+    Finder().feed(page)
+    return found
+
+
+def as_user(user):
+    """A test client signed in as `user`."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def customer(make_customer):
+    """The usual customer: Northside Window Co, in DD only."""
+    return make_customer()
 
 
 @pytest.fixture(autouse=True)

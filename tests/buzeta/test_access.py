@@ -6,7 +6,7 @@ import pytest
 import responses
 from django.test import Client
 
-from tests.conftest import CBR_ROOT, DD_ROOT
+from tests.conftest import CBR_ROOT, DD_ROOT, as_user
 
 LOOKUPS = ["/jobs-schedule/DD/512877", "/wip/CBR/512877"]
 
@@ -18,12 +18,6 @@ def upstream():
             mock.get(f"{root}/JobsScheduleDetailed", json={"value": [{"RefNo": "512877", "CostPrice": 9.5}]})
             mock.get(f"{root}/WorkInProgress", json={"value": [{"RefNo": "512877", "Workstation": "Cutting"}]})
         yield mock
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("path", LOOKUPS)
@@ -103,3 +97,8 @@ def test_state_changes_need_post_with_csrf(personas):
     assert client.post("/admin/statuses/statusmapping/refresh/").status_code == 403  # no CSRF token
     assert client.post("/accounts/logout/").status_code == 403
     assert client.get("/admin/").status_code == 200  # still signed in: a GET does not log out
+
+
+def test_the_admin_says_buzeta(personas):
+    page = as_user(personas["alice"]).get("/admin/").content.decode()
+    assert ">BuzETA<" in page

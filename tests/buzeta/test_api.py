@@ -17,19 +17,11 @@ from buzeta.models import ApiKey
 from customers.models import Customer
 from reports.models import ReportJob
 from statuses.models import StatusMapping
-from tests.conftest import CBR_ROOT, DD_ROOT
+from tests.conftest import CBR_ROOT, DD_JOBS, order_line
 
-DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
-ROW = {
-    "RefNo": "512877",
-    "FixedLine": 1,
-    "ProductionStatus": "Sewing",
-    "DateScheduled": "2026-12-08T00:00:00Z",
-    "ProductionLine": "Curtains",
-    "InventoryItem": "Wave Curtain",
-    "Descn": "Smith",
-    "CostPrice": 9.9,
-}
+ROW = order_line(
+    ProductionStatus="Sewing", ProductionLine="Curtains", InventoryItem="Wave Curtain", Descn="Smith", CostPrice=9.9
+)
 
 
 @pytest.fixture

@@ -5,17 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from io import StringIO
 
 import pytest
 import responses
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from customers.models import Customer
 from statuses.models import StatusMapping
-from tests.conftest import DD_ROOT
+from tests.conftest import DD_ROOT, run_command
 
 OLD_ID = "Xy9_legacy-Link-0001"  # the Flask app's ids are kept exactly
 
@@ -63,22 +60,13 @@ def legacy_db(path, *, display_name=True, customers=None, users=None, statuses=N
     return path
 
 
-def run(*args, **options) -> tuple[str, int]:
-    out = StringIO()
-    try:
-        call_command("import_legacy", *args, stdout=out, **options)
-    except CommandError as exc:
-        return str(exc), exc.returncode
-    return out.getvalue(), 0
-
-
 def digest(path) -> str:
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
 def test_import_keeps_ids_maps_types_and_roles_and_never_sets_passwords(db, tmp_path):
     path = legacy_db(tmp_path / "legacy.db")
-    output, code = run(str(path))
+    output, code = run_command("import_legacy", str(path))
     assert code == 0
 
     obrien = Customer.objects.get(obfuscated_id=OLD_ID)
@@ -111,8 +99,8 @@ def test_import_keeps_ids_maps_types_and_roles_and_never_sets_passwords(db, tmp_
 
 def test_import_twice_changes_nothing_the_second_time(db, tmp_path):
     path = legacy_db(tmp_path / "legacy.db")
-    run(str(path))
-    output, code = run(str(path))
+    run_command("import_legacy", str(path))
+    output, code = run_command("import_legacy", str(path))
     assert code == 0 and output.strip() == "nothing to import"
     assert Customer.objects.count() == 3 and User.objects.count() == 2 and StatusMapping.objects.count() == 2
 
@@ -120,20 +108,20 @@ def test_import_twice_changes_nothing_the_second_time(db, tmp_path):
 def test_import_updates_what_changed_and_keeps_passwords(db, tmp_path):
     user = User.objects.create_user("alice", email="alice@example.com", password="break-glass-pass")
     Customer.objects.create(display_name="Old name", dd_name="O'Brien's Curtains", obfuscated_id=OLD_ID)
-    output, _ = run(str(legacy_db(tmp_path / "legacy.db")))
+    output, _ = run_command("import_legacy", str(legacy_db(tmp_path / "legacy.db")))
     assert "~ customer O'Brien's \"Best\" Curtains: display_name 'Old name'" in output
     user.refresh_from_db()
     assert user.check_password("break-glass-pass") and user.username == "alice"
 
 
 def test_dry_run_prints_the_changes_and_makes_none(db, tmp_path):
-    output, code = run(str(legacy_db(tmp_path / "legacy.db")), dry_run=True)
+    output, code = run_command("import_legacy", str(legacy_db(tmp_path / "legacy.db")), dry_run=True)
     assert code == 0 and "dry run, nothing changed" in output and "+ customer Coastal Living" in output
     assert Customer.objects.count() == 0 and User.objects.count() == 0 and StatusMapping.objects.count() == 0
 
 
 def test_old_files_without_display_name_are_imported(db, tmp_path):
-    run(str(legacy_db(tmp_path / "old.db", display_name=False)))
+    run_command("import_legacy", str(legacy_db(tmp_path / "old.db", display_name=False)))
     assert Customer.objects.get(obfuscated_id=OLD_ID).display_name == "O'Brien's Curtains"
 
 
@@ -141,7 +129,7 @@ def test_the_file_is_opened_read_only(db, tmp_path):
     path = legacy_db(tmp_path / "legacy.db")
     before = digest(path)
     os.chmod(path, 0o444)
-    assert run(str(path))[1] == 0
+    assert run_command("import_legacy", str(path))[1] == 0
     assert digest(path) == before
 
 
@@ -169,13 +157,13 @@ def test_bad_files_are_refused_with_a_clear_error_and_no_change(db, tmp_path, ma
     Customer.objects.create(display_name="Existing", dd_name="Existing")
     path = tmp_path / "legacy.db"
     make(path)
-    output, code = run(str(path))
+    output, code = run_command("import_legacy", str(path))
     assert code == 1 and message in output and "nothing imported" in output
     assert Customer.objects.count() == 1 and User.objects.count() == 0 and StatusMapping.objects.count() == 0
 
 
 def test_a_missing_file_is_refused(db, tmp_path):
-    output, code = run(str(tmp_path / "nope.db"))
+    output, code = run_command("import_legacy", str(tmp_path / "nope.db"))
     assert code == 1 and "no such file" in output
 
 
@@ -192,7 +180,7 @@ def test_a_missing_file_is_refused(db, tmp_path):
     ],
 )
 def test_old_links_keep_working_on_an_imported_id(db, tmp_path, client, open_report, path):
-    run(str(legacy_db(tmp_path / "legacy.db")))
+    run_command("import_legacy", str(legacy_db(tmp_path / "legacy.db")))
     responses.get(
         f"{DD_ROOT}/JobsScheduleDetailed",
         json={"value": [{"RefNo": "1", "FixedLine": 1, "ProductionStatus": "Sewing"}]},
@@ -207,10 +195,10 @@ def test_names_that_differ_only_in_case_are_kept_apart_not_refused(db, tmp_path)
         ("MURPHY BLINDS", "", "murphy-link-00000002", "Customer Group", "MURPHY BLINDS"),
     ]
     path = legacy_db(tmp_path / "legacy.db", customers=rows)
-    output, code = run(str(path))
+    output, code = run_command("import_legacy", str(path))
     assert code == 0, output
     assert dict(Customer.objects.values_list("obfuscated_id", "display_name")) == {
         "murphy-link-00000001": "Murphy Blinds",
         "murphy-link-00000002": "MURPHY BLINDS (2)",
     }
-    assert run(str(path)) == ("nothing to import\n", 0)  # still idempotent
+    assert run_command("import_legacy", str(path)) == ("nothing to import\n", 0)  # still idempotent

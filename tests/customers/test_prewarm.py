@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import datetime
 from datetime import time as clock
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
 import responses
@@ -16,9 +15,8 @@ from customers.models import Customer
 from customers.schedules import PREWARM_SCHEDULE, schedules_sync
 from odata.models import UpstreamCache
 from odata.schedules import next_daily_run
-from tests.conftest import CBR_ROOT, DD_ROOT
+from tests.conftest import CBR_ROOT, DD_ROOT, SYDNEY, run_command
 
-SYDNEY = ZoneInfo("Australia/Sydney")
 pytestmark = pytest.mark.django_db(transaction=True)  # both accounts are fetched on threads
 
 
@@ -31,22 +29,13 @@ def customers(make_customer):
     ]
 
 
-def run(*args) -> tuple[str, int]:
-    out = StringIO()
-    try:
-        call_command("prewarm_cache", *args, stdout=out)
-    except CommandError as exc:
-        return out.getvalue(), exc.returncode
-    return out.getvalue(), 0
-
-
 @responses.activate
 def test_prewarm_fetches_each_key_once_and_prints_a_line_per_customer(customers, settings):
     settings.BUZ_FRESH_MINUTES = 0
     responses.get(f"{DD_ROOT}/JobsScheduleDetailed", json={"value": [{"RefNo": "1"}]})
     responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", json={"value": [{"RefNo": "2"}, {"RefNo": "3"}]})
     with time_machine.travel(datetime(2026, 11, 23, 9, 30, tzinfo=SYDNEY), tick=True):
-        output, code = run()
+        output, code = run_command("prewarm_cache")
     assert code == 0
     assert len(responses.calls) == 3  # Northside DD, Sunset DD, Sunset CBR
     assert "[  2/3] ok   Sunset: DD 1 lines (live), CBR 2 lines (live)" in output
@@ -58,7 +47,7 @@ def test_prewarm_fetches_each_key_once_and_prints_a_line_per_customer(customers,
 def test_prewarm_of_one_instance_leaves_the_other_alone(customers):
     responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", json={"value": []})
     with time_machine.travel(datetime(2026, 11, 23, 9, 30, tzinfo=SYDNEY), tick=True):
-        output, code = run("--instance", "CBR")
+        output, code = run_command("prewarm_cache", "--instance", "CBR")
     assert code == 0
     assert [c.request.url.split("?")[0] for c in responses.calls] == [f"{CBR_ROOT}/JobsScheduleDetailed"]
     assert "Northside: no accounts" in output
@@ -69,7 +58,7 @@ def test_prewarm_exits_1_when_any_fetch_failed(customers):
     responses.get(f"{DD_ROOT}/JobsScheduleDetailed", status=500)
     responses.get(f"{CBR_ROOT}/JobsScheduleDetailed", json={"value": []})
     with time_machine.travel(datetime(2026, 11, 23, 9, 30, tzinfo=SYDNEY), tick=True):
-        output, code = run()
+        output, code = run_command("prewarm_cache")
     assert code == 1
     assert "FAIL Northside: DD FAILED (http_error; no data)" in output
 
@@ -121,7 +110,7 @@ def test_prewarm_task_runs_through_django_q(customers, settings, simulator):
 
 def test_prewarm_dry_run_lists_each_key_once_and_calls_nothing(customers):
     with responses.RequestsMock():  # any upstream call would fail the test
-        output, code = run("--dry-run")
+        output, code = run_command("prewarm_cache", "--dry-run")
     assert code == 0
     assert "Sunset: DD customer 'Sunset', CBR customer 'Sunset CBR'" in output
     assert "Sunset again: nothing new" in output

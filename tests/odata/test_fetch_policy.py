@@ -18,11 +18,8 @@ import time_machine
 from odata.models import FetchLease, UpstreamCache
 from odata.services import Source, cache_fetch, cache_key, fetch_targets, in_blackout
 from odata.targets import FetchTarget
-from tests.conftest import CBR_ROOT, DD_ROOT
+from tests.conftest import CBR_JOBS, DD_JOBS, SYDNEY
 
-SYDNEY = ZoneInfo("Australia/Sydney")
-DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
-CBR_JOBS = f"{CBR_ROOT}/JobsScheduleDetailed"
 TARGET = FetchTarget("DD", "Northside Window Co", False)
 ROW = {"RefNo": "1", "FixedLine": 1, "ProductionStatus": "Cutting", "Customer": "Northside Window Co"}
 
@@ -327,15 +324,21 @@ def test_a_lease_left_by_a_dead_process_expires_and_is_taken_over():
 @responses.activate
 @pytest.mark.django_db(transaction=True)
 def test_two_accounts_are_fetched_at_the_same_time():
-    calls, answer = _slow_upstream(delay=0.5)
+    # Each answer waits until both requests are in flight: sequential fetching breaks the barrier.
+    both_in_flight = threading.Barrier(2, timeout=10)
+    calls = []
+
+    def answer(request):
+        calls.append(threading.get_ident())
+        both_in_flight.wait()
+        return (200, {}, '{"value": [{"RefNo": "1", "FixedLine": 1}]}')
+
     responses.add_callback(responses.GET, DD_JOBS, callback=answer)
     responses.add_callback(responses.GET, CBR_JOBS, callback=answer)
-    started = time.monotonic()
     results = fetch_targets([TARGET, FetchTarget("CBR", "Northside", False)])
-    elapsed = time.monotonic() - started
     assert [r.source for r in results] == [Source.LIVE, Source.LIVE]
     assert len(set(calls)) == 2  # two different threads
-    assert elapsed < 0.9  # one round trip (0.5 s), not two (1.0 s)
+    assert not both_in_flight.broken
 
 
 @responses.activate

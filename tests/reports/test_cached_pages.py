@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import time as clock
-from zoneinfo import ZoneInfo
 
 import pytest
 import responses
@@ -13,19 +12,11 @@ import time_machine
 from odata.models import UpstreamCache
 from odata.services import cache_key
 from statuses.models import StatusMapping
-from tests.conftest import CBR_ROOT, DD_ROOT
+from tests.conftest import CBR_ROOT, DD_ROOT, SYDNEY, order_line
 
-SYDNEY = ZoneInfo("Australia/Sydney")
-ROW = {
-    "RefNo": "512877",
-    "FixedLine": 1,
-    "ProductionStatus": "Fabric Cut",
-    "DateScheduled": "2026-12-08T00:00:00Z",
-    "ProductionLine": "Curtains",
-    "InventoryItem": "Wave Curtain Linen",
-    "Descn": "Smith - upstairs",
-    "Customer": "Sunset",
-}
+ROW = order_line(
+    ProductionStatus="Fabric Cut", ProductionLine="Curtains", InventoryItem="Wave Curtain Linen", Customer="Sunset"
+)
 
 
 @pytest.fixture(autouse=True)

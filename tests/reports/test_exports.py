@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import responses
@@ -15,10 +14,8 @@ from openpyxl import load_workbook
 
 from reports.exports import FIXED_COLUMNS, export_columns, is_denied
 from statuses.models import StatusMapping
-from tests.conftest import DD_ROOT
+from tests.conftest import DD_JOBS, SYDNEY
 
-SYDNEY = ZoneInfo("Australia/Sydney")
-DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
 HEADER = [
     "RefNo",
     "DateScheduled",
@@ -61,11 +58,6 @@ def line(ref="512877", n=1, when="2026-12-08T00:00:00Z", status="Sewing", **extr
         **SECRETS,
         **extra,
     }
-
-
-@pytest.fixture
-def customer(make_customer):
-    return make_customer(display_name="Northside Window Co", dd_name="Northside Window Co")
 
 
 @pytest.fixture(autouse=True)

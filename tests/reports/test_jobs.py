@@ -6,7 +6,6 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 from datetime import time as clock
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -20,20 +19,9 @@ from odata.models import UpstreamCache
 from odata.services import cache_key
 from reports.jobs import job_run, job_start_or_join
 from reports.models import ReportJob
-from tests.conftest import CBR_ROOT, DD_ROOT
+from tests.conftest import CBR_JOBS, DD_JOBS, SYDNEY, order_line
 
-SYDNEY = ZoneInfo("Australia/Sydney")
-DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
-CBR_JOBS = f"{CBR_ROOT}/JobsScheduleDetailed"
-ROW = {
-    "RefNo": "512877",
-    "FixedLine": 1,
-    "ProductionStatus": "Sewing",
-    "DateScheduled": "2026-12-08T00:00:00Z",
-    "ProductionLine": "Curtains",
-    "InventoryItem": "Wave Curtain",
-    "Descn": "Smith",
-}
+ROW = order_line(ProductionStatus="Sewing", ProductionLine="Curtains", InventoryItem="Wave Curtain", Descn="Smith")
 
 
 @pytest.fixture
@@ -42,11 +30,6 @@ def queued_only(monkeypatch):
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", False)
-
-
-@pytest.fixture
-def customer(make_customer):
-    return make_customer(display_name="Northside", dd_name="Northside")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,8 +13,8 @@ from reports.rules import (
     format_date,
     text,
 )
+from tests.conftest import SYDNEY
 
-SYDNEY = ZoneInfo("Australia/Sydney")
 FINISHED = ["cancelled", "invoiced", "invoice ex gst fees - actioned in xero", "invoice ex gst fees - not in xero"]
 
 
