@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SIM_PORT ?= 8765
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-quick lint format bench clean
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 run: $(BIN)/.installed
@@ -21,9 +21,15 @@ run: $(BIN)/.installed
 		BUZ_SIMULATOR_URL=http://127.0.0.1:$(SIM_PORT)/reports \
 		exec $(BIN)/python -m buzeta.operations.procfile start -f Procfile
 
+# Everything, including the fault tests (real processes killed, restarted, starved; minutes).
 test: $(BIN)/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same without the tests marked `fault`: for the edit-test loop, not for CI.
+test-quick: $(BIN)/.installed
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest -m "not fault" $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

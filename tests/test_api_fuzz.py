@@ -15,7 +15,7 @@ from buzeta.api.keys import api_key_create
 from customers.models import Customer
 from tests.conftest import Process, app_env, start_gunicorn
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
