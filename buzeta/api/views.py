@@ -229,7 +229,7 @@ def customer_data(customer: Customer) -> dict:
 def _customer(obfuscated_id: str) -> Customer:
     customer = customer_by_link(obfuscated_id)
     if customer is None:
-        raise Http404("No such customer.")
+        raise Http404("No Customer matches the given query.")  # the API's words since v1
     return customer
 
 
