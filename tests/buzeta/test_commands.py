@@ -36,7 +36,7 @@ def restored_rows(path: str, table: str) -> int:
         admin.execute(f"CREATE DATABASE {name}")
     try:
         env = {"PGPASSWORD": db["PASSWORD"], "PATH": "/usr/bin:/bin"}
-        subprocess.run_command(
+        subprocess.run(
             [
                 shutil.which("pg_restore") or "/usr/bin/pg_restore",
                 "--no-owner",
