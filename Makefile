@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SIM_PORT ?= 8765
 
-.PHONY: run test test-quick lint format bench clean
+.PHONY: run test test-quick lint format bench release clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/report_latency.py
 	$(BIN)/python bench/export.py
+
+# On a server, after installing requirements.txt and loading the environment (docs/deploy.md):
+# a backup first, so a migration that goes wrong can be undone; then migrate, static files, checks.
+release:
+	$(BIN)/python manage.py db_backup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 
+from audit.services import Actor
 from buzeta.api.keys import ApiKeyError, api_key_create, api_key_revoke
 from buzeta.models import ApiKey
 
@@ -41,7 +42,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             return  # keys are made and revoked, never edited
         try:
-            key, secret = api_key_create(name=obj.name)
+            key, secret = api_key_create(name=obj.name, actor=Actor.for_user(request.user))
         except ApiKeyError as exc:
             messages.error(request, str(exc))
             return
@@ -52,6 +53,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = 0
         for key in queryset.usable():
-            api_key_revoke(key=key)
+            api_key_revoke(key=key, actor=Actor.for_user(request.user))
             count += 1
         self.message_user(request, f"Revoked {count} key(s).")

@@ -11,12 +11,14 @@ class BuzetaConfig(AppConfig):
     verbose_name = "BuzETA"
 
     def ready(self) -> None:
+        from buzeta.staff import schedules
         from buzeta.staff.roles import roles_sync_after_migrate
 
         # Keeps the "admin" role complete as later migrations add models. Hung on auth's
         # post_migrate so it runs once per `migrate` (it creates every app's permissions first).
         post_migrate.connect(roles_sync_after_migrate, sender=apps.get_app_config("auth"), dispatch_uid="buzeta-roles")
         # The shared cache's table (rate limits, throttles) comes with `migrate`, so no deploy step can forget it.
+        post_migrate.connect(schedules.schedules_sync, sender=self, dispatch_uid="buzeta-schedules")
         post_migrate.connect(_create_cache_table, sender=apps.get_app_config("auth"), dispatch_uid="buzeta-cache")
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "csp",
+    "audit",
     "customers",
     "statuses",
     "odata",
@@ -334,6 +335,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 # Development serves straight from the source folders, no collectstatic needed.
+# Files browsers and crawlers ask for at the root (/favicon.ico, /robots.txt), served by whitenoise.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 WHITENOISE_USE_FINDERS = IS_DEVELOPMENT
 WHITENOISE_AUTOREFRESH = IS_DEVELOPMENT
 STORAGES = {

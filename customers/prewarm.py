@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from audit.services import Actor, audit_record
 from customers.models import Customer
 from odata.services import FetchResult, cache_key, fetch_targets
 from odata.targets import FetchTarget
@@ -52,6 +53,7 @@ class PrewarmSummary:
 
 def cache_prewarm(
     *,
+    actor: Actor,
     customers: Iterable[Customer] | None = None,
     instances: Iterable[str] | None = None,
     on_progress: Callable[[int, int, PrewarmLine], None] | None = None,
@@ -72,6 +74,13 @@ def cache_prewarm(
         summary.lines.append(line)
         if on_progress:
             on_progress(index, len(chosen), line)
+    failed = "".join(f"; {line.customer}: {line.describe()}" for line in summary.failed)
+    audit_record(
+        actor=actor,
+        action="prewarmed",
+        obj=chosen[0] if len(chosen) == 1 else None,
+        summary=summary.describe() + failed,
+    )
     return summary
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 import atexit
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import Actor, audit_record, changes_between
 from customers.models import Customer, new_obfuscated_id
 
 # Customers of the built-in simulator's data set, for demos.
@@ -30,21 +32,36 @@ DEMO_CUSTOMERS = [
 
 
 @transaction.atomic
-def customers_seed_demo() -> list[tuple[Customer, bool]]:
+def customers_seed_demo(*, actor: Actor) -> list[tuple[Customer, bool]]:
     """Create the demo customers if missing; existing ones (and their links) are kept."""
     seeded = []
     for spec in DEMO_CUSTOMERS:
-        defaults = {k: v for k, v in spec.items() if k != "display_name"}
-        customer, created = Customer.objects.get_or_create(display_name=spec["display_name"], defaults=defaults)
+        customer = Customer.objects.filter(display_name__iexact=spec["display_name"]).first()
+        created = customer is None
+        if created:
+            customer = customer_create(actor=actor, **spec)
         seeded.append((customer, created))
     return seeded
 
 
-def customer_regenerate_link(*, customer: Customer) -> str:
+@transaction.atomic
+def customer_regenerate_link(*, customer: Customer, actor: Actor) -> str:
     """Give the customer a new secret link; the old one stops working at once."""
+    old = customer.obfuscated_id
     customer.obfuscated_id = new_obfuscated_id()
     customer.save(update_fields=["obfuscated_id", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="regenerated link",
+        obj=customer,
+        changes={"link": [_masked(old), _masked(customer.obfuscated_id)]},
+    )
     return customer.obfuscated_id
+
+
+def _masked(link_id: str) -> str:
+    # The audit trail says which link it was without holding a working secret.
+    return f"…{link_id[-4:]}"
 
 
 _pending_views: dict[int, int] = {}
@@ -84,28 +101,49 @@ atexit.register(lambda: _pending_views and customer_views_flush())
 CUSTOMER_FIELDS = ("display_name", "dd_name", "cbr_name", "field_type", "obfuscated_id")
 
 
+def _recorded_fields(customer: Customer) -> dict[str, Any]:
+    values = {field: getattr(customer, field) for field in CUSTOMER_FIELDS if field != "obfuscated_id"}
+    values["link"] = _masked(customer.obfuscated_id) if customer.obfuscated_id else ""
+    return values
+
+
 @transaction.atomic
-def customer_create(**fields) -> Customer:
-    """A new customer from plain data; raises ValidationError with per-field messages."""
-    customer = Customer(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None})
+def customer_save(*, customer: Customer, actor: Actor) -> Customer:
+    """Validate and store a new or changed customer, and record who did it and what changed.
+
+    The one door for customer edits: the admin form, the API and the legacy import all come here.
+    """
+    before = {}
+    if customer.pk:
+        stored = Customer.objects.filter(pk=customer.pk).first()
+        before = _recorded_fields(stored) if stored else {}
     customer.full_clean()
+    created = not before
     customer.save()
+    changes = changes_between(before, _recorded_fields(customer))
+    if created or changes:
+        audit_record(actor=actor, action="created" if created else "changed", obj=customer, changes=changes)
     return customer
 
 
-@transaction.atomic
-def customer_update(*, customer: Customer, **changes) -> Customer:
+def customer_create(*, actor: Actor, **fields) -> Customer:
+    """A new customer from plain data; raises ValidationError with per-field messages."""
+    customer = Customer(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None})
+    return customer_save(customer=customer, actor=actor)
+
+
+def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
     """Change a customer's names or type (never its link: see customer_regenerate_link)."""
     for key, value in changes.items():
         if key in CUSTOMER_FIELDS and key != "obfuscated_id":
             setattr(customer, key, value)
-    customer.full_clean()
-    customer.save()
-    return customer
+    return customer_save(customer=customer, actor=actor)
 
 
-def customer_delete(*, customer: Customer) -> None:
+@transaction.atomic
+def customer_delete(*, customer: Customer, actor: Actor) -> None:
     """Remove a customer: its link stops working and its report jobs go with it."""
+    audit_record(actor=actor, action="deleted", obj=customer, changes=changes_between(_recorded_fields(customer), {}))
     customer.delete()
 
 

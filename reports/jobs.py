@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from audit.services import Actor, audit_record
 from customers.models import Customer
 from reports.models import ReportJob
 from reports.report import ReportUnavailable, describe_fetch, report_fetch, report_from_results, results_to_json
@@ -176,7 +177,8 @@ def job_run(job_id: str) -> None:
 # --- housekeeping ---------------------------------------------------------------------------------
 
 
-def jobs_purge(*, older_than_days: int | None = None, dry_run: bool = False) -> int:
+@transaction.atomic
+def jobs_purge(*, actor: Actor, older_than_days: int | None = None, dry_run: bool = False) -> int:
     """Delete finished jobs (all, or those finished more than N days ago); live jobs are kept."""
     jobs = ReportJob.objects.finished()
     if older_than_days is not None:
@@ -184,4 +186,6 @@ def jobs_purge(*, older_than_days: int | None = None, dry_run: bool = False) -> 
     count = jobs.count()
     if not dry_run:
         jobs.delete()
+        age = f" finished more than {older_than_days} days ago" if older_than_days is not None else ""
+        audit_record(actor=actor, action="purged report jobs", summary=f"{count} finished report jobs{age} deleted")
     return count

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
@@ -156,6 +157,11 @@ def build_orders(
     return orders
 
 
+def shown_status(raw_status: str, status_names: Mapping[str, str]) -> str:
+    """The name customers see: the mapping for this exact spelling, else for any spelling of it, else as sent."""
+    return status_names.get(raw_status) or status_names.get(raw_status.casefold()) or raw_status
+
+
 def _order_block(
     instance: str, ref_no: str, eta: date | None, rows: list[Mapping[str, Any]], status_names: Mapping[str, str]
 ) -> OrderBlock:
@@ -168,7 +174,7 @@ def _order_block(
             line_no=text(number),
             item=text(row.get("InventoryItem")),
             group=text(row.get("ProductionLine")),
-            status=status_names.get(raw_status, raw_status),
+            status=shown_status(raw_status, status_names),
             raw_status=raw_status,
             descn=text(row.get("Descn")),
             fields=row,
@@ -190,6 +196,24 @@ def _order_block(
 # --- Filters ------------------------------------------------------------------------
 
 FILTER_KEYS = ("status", "group", "supplier")
+# The Flask app's names, still in links customers shared. A new name wins when both are given;
+# the old menus' "All" meant no filter.
+LEGACY_FILTER_KEYS = {"statusFilter": "status", "groupFilter": "group", "supplierFilter": "supplier"}
+LEGACY_NO_FILTER = {"", "all"}
+
+
+def filter_query(query: Mapping[str, list[str]]) -> list[tuple[str, str]]:
+    """The filter part of a query string under today's names, values as given (old names translated)."""
+    pairs = []
+    for key in FILTER_KEYS:
+        values = list(query.get(key, ()))
+        if not values:
+            legacy = next(old for old, new in LEGACY_FILTER_KEYS.items() if new == key)
+            values = [v for v in query.get(legacy, ()) if v.strip().casefold() not in LEGACY_NO_FILTER]
+        pairs += [(key, value) for value in values]
+    return pairs
+
+
 MAX_FILTER_VALUES = 20
 MAX_FILTER_LENGTH = 200
 
@@ -246,13 +270,25 @@ def filter_orders(orders: Iterable[OrderBlock], filters: ReportFilters) -> list[
 
 
 def filter_options(orders: Iterable[OrderBlock]) -> dict[str, list[str]]:
-    """The values each filter can take in these orders, for the page's menus."""
-    statuses, groups, suppliers = set(), set(), set()
+    """The values each filter can take in these orders, for the page's menus.
+
+    Filters compare case-insensitively, so spellings that differ only in case are one
+    choice, shown as the spelling most lines use."""
+    statuses: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    suppliers: set[str] = set()
     for order in orders:
         suppliers.add(order.instance)
         for line in order.lines:
             if line.status:
-                statuses.add(line.status)
+                statuses[line.status] += 1
             if line.group:
-                groups.add(line.group)
-    return {"status": sorted(statuses), "group": sorted(groups), "supplier": sorted(suppliers)}
+                groups[line.group] += 1
+    return {"status": _one_per_spelling(statuses), "group": _one_per_spelling(groups), "supplier": sorted(suppliers)}
+
+
+def _one_per_spelling(counts: Counter[str]) -> list[str]:
+    chosen: dict[str, str] = {}
+    for value in sorted(counts, key=lambda v: (-counts[v], v)):
+        chosen.setdefault(value.casefold(), value)
+    return sorted(chosen.values(), key=str.casefold)

@@ -1,7 +1,8 @@
 """django-q2 entry points: take an id, call a service."""
 
+from audit.services import Actor
 from reports.jobs import job_run, jobs_purge
-from reports.schedules import PURGE_JOBS_DAYS
+from reports.schedules import PURGE_JOBS_DAYS, PURGE_JOBS_SCHEDULE
 
 
 def run_report_job(job_id: str) -> None:
@@ -9,4 +10,5 @@ def run_report_job(job_id: str) -> None:
 
 
 def purge_jobs_task(days: int = PURGE_JOBS_DAYS) -> str:
-    return f"purged {jobs_purge(older_than_days=days)} finished report jobs older than {days} days"
+    count = jobs_purge(actor=Actor.for_schedule(PURGE_JOBS_SCHEDULE), older_than_days=days)
+    return f"purged {count} finished report jobs older than {days} days"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
@@ -23,7 +24,7 @@ from reports.exports import EXPORT_TYPES, export_response
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.report import Report, ReportUnavailable
-from reports.rules import FILTER_KEYS, FilterError, ReportFilters
+from reports.rules import FilterError, ReportFilters, filter_query
 from reports.selectors import job_by_id
 from reports.services import (
     PagePlan,
@@ -42,9 +43,12 @@ REUSED_PAGE_MAX_BYTES = 512 * 1024
 
 
 def filters_from_query(query: QueryDict) -> ReportFilters:
-    """The page's filters from a query string; absurd input is a 400, not a crash."""
+    """The page's filters from a query string (old names too); absurd input is a 400, not a crash."""
+    values: dict[str, list[str]] = {}
+    for key, value in filter_query(dict(query.lists())):
+        values.setdefault(key, []).append(value)
     try:
-        return ReportFilters.parse({key: query.getlist(key) for key in FILTER_KEYS})
+        return ReportFilters.parse(values)
     except FilterError as exc:
         raise BadRequest(str(exc)) from exc
 
@@ -69,6 +73,8 @@ def _report_response(
     """The report page. `permanent_url`: where the address bar should end (pages reached through a job)."""
     context = {
         "report": report,
+        # Export links and the address bar carry the filters under today's names.
+        "filter_query": urlencode(filter_query(dict(request.GET.lists()))),
         "tz_name": settings.BUZ_TIMEZONE,
         "refresh_job": refresh_job,
         "permanent_url": permanent_url,

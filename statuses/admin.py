@@ -3,8 +3,9 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from audit.services import Actor
 from statuses.models import StatusMapping
-from statuses.services import statuses_refresh
+from statuses.services import status_mapping_delete, status_mapping_save, statuses_refresh
 
 
 @admin.register(StatusMapping)
@@ -15,6 +16,17 @@ class StatusMappingAdmin(admin.ModelAdmin):
     search_fields = ["odata_status", "custom_status"]
     change_list_template = "admin/statuses/statusmapping/change_list.html"
 
+    # Every edit (the form and the list's inline edits) goes through the services, which record who did it.
+    def save_model(self, request, obj, form, change):
+        status_mapping_save(mapping=obj, actor=Actor.for_user(request.user))
+
+    def delete_model(self, request, obj):
+        status_mapping_delete(mapping=obj, actor=Actor.for_user(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for mapping in queryset:
+            status_mapping_delete(mapping=mapping, actor=Actor.for_user(request.user))
+
     def get_urls(self):
         refresh = self.admin_site.admin_view(require_POST(self.refresh_view))
         return [path("refresh/", refresh, name="statuses_statusmapping_refresh"), *super().get_urls()]
@@ -23,7 +35,7 @@ class StatusMappingAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             messages.error(request, "You may not add status mappings.")
             return redirect("admin:statuses_statusmapping_changelist")
-        result = statuses_refresh()
+        result = statuses_refresh(actor=Actor.for_user(request.user))
         if result.added:
             messages.success(request, f"Added {len(result.added)} new status(es), inactive: {', '.join(result.added)}")
         else:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from audit.services import Actor
 from odata.simulator.server import SimulatorConfig, SimulatorServer, serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,8 @@ CBR_ROOT = "https://buz.test/reports/WATSO"
 DD_JOBS = f"{DD_ROOT}/JobsScheduleDetailed"
 CBR_JOBS = f"{CBR_ROOT}/JobsScheduleDetailed"
 SYDNEY = ZoneInfo("Australia/Sydney")
+# Who the audit trail names for changes tests make directly through a service.
+TEST_ACTOR = Actor.for_command("pytest")
 
 
 def order_line(**fields) -> dict:

@@ -13,7 +13,7 @@ import pytest
 
 from buzeta.api.keys import api_key_create
 from customers.models import Customer
-from tests.conftest import Process, app_env, start_gunicorn
+from tests.conftest import TEST_ACTOR, Process, app_env, start_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
@@ -23,7 +23,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 def test_schemathesis_finds_no_server_errors_and_no_schema_violations(simulator, tmp_path):
     assert ST, "schemathesis is in requirements.txt; reinstall the virtualenv"
     Customer.objects.create(display_name="Sunset", dd_name="Sunset Shade Solutions")
-    _, key = api_key_create(name="fuzzer")
+    _, key = api_key_create(name="fuzzer", actor=TEST_ACTOR)
     env = app_env(
         simulator,
         tmp_path,

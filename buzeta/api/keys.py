@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.services import Actor, audit_record
 from buzeta.models import ApiKey
 
 # last_used_at is written at most this often per key: no write on every request.
@@ -24,7 +25,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_create(*, name: str) -> tuple[ApiKey, str]:
+def api_key_create(*, name: str, actor: Actor) -> tuple[ApiKey, str]:
     """A new key and its secret; the secret exists only in the return value."""
     name = name.strip()
     if not name or len(name) > 100:
@@ -34,6 +35,7 @@ def api_key_create(*, name: str) -> tuple[ApiKey, str]:
     try:
         with transaction.atomic():
             key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_digest(secret))
+            audit_record(actor=actor, action="created", obj=key)
     except IntegrityError:
         raise ApiKeyError(f"a key named {name!r} already exists") from None
     return key, secret
@@ -53,7 +55,9 @@ def api_key_verify(secret: str) -> ApiKey | None:
     return key
 
 
-def api_key_revoke(*, key: ApiKey) -> None:
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor: Actor) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="revoked", obj=key)

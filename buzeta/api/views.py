@@ -22,6 +22,7 @@ from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import APIKeyHeader
 from pydantic import ConfigDict, Field
 
+from audit.services import Actor
 from buzeta.api.keys import api_key_verify
 from buzeta.models import ApiKey
 from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
@@ -226,6 +227,10 @@ def customer_data(customer: Customer) -> dict:
     }
 
 
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_api_key(request.auth.name)
+
+
 def _customer(obfuscated_id: str) -> Customer:
     customer = customer_by_link(obfuscated_id)
     if customer is None:
@@ -270,7 +275,7 @@ def customers_list(request, limit: int = Query(100, ge=1, le=500), offset: int =
 def customers_create(request, payload: CustomerIn):
     if payload.obfuscated_id and customer_by_link(payload.obfuscated_id):
         raise HttpError(409, "A customer with this obfuscated_id already exists.")
-    return Status(201, envelope(customer_data(customer_create(**payload.model_dump()))))
+    return Status(201, envelope(customer_data(customer_create(actor=_actor(request), **payload.model_dump()))))
 
 
 @api.get("/customers/{obfuscated_id}", tags=["customers"], response={200: dict, **ERRORS})
@@ -282,12 +287,12 @@ def customers_get(request, obfuscated_id: str = LinkId):
 def customers_update(request, payload: CustomerPatch, obfuscated_id: str = LinkId):
     customer = _customer(obfuscated_id)
     changes = payload.model_dump(exclude_unset=True, exclude_none=True)
-    return envelope(customer_data(customer_update(customer=customer, **changes)))
+    return envelope(customer_data(customer_update(customer=customer, actor=_actor(request), **changes)))
 
 
 @api.delete("/customers/{obfuscated_id}", tags=["customers"], response={204: None, **ERRORS})
 def customers_delete(request, obfuscated_id: str = LinkId):
-    customer_delete(customer=_customer(obfuscated_id))
+    customer_delete(customer=_customer(obfuscated_id), actor=_actor(request))
     return Status(204, None)
 
 
@@ -331,5 +336,5 @@ def statuses_list(request):
 
 @api.post("/statuses/refresh", tags=["statuses"], response={200: dict, _AUTHED: ErrorOut})
 def statuses_refresh_now(request):
-    result = statuses_refresh()
+    result = statuses_refresh(actor=_actor(request))
     return envelope({"added": result.added, "seen": result.seen, "failed": result.failed})

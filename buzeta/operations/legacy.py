@@ -18,11 +18,13 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.services import Actor, audit_record, changes_between
 from buzeta.staff.roles import ROLE_ADMIN, ROLE_USER
 from customers.links import LINK_ID_PATTERN
 from customers.models import Customer
-from customers.services import customer_free_display_name
+from customers.services import customer_free_display_name, customer_save
 from statuses.models import StatusMapping
+from statuses.services import status_mapping_save
 
 REQUIRED_COLUMNS = {
     "customers": {"obfuscated_id", "dd_name", "cbr_name", "field_type"},
@@ -179,37 +181,47 @@ def _statuses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], label: str, result: LegacyImport, validate=False):
+def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], label: str, result: LegacyImport, save):
+    """Create or update one row through `save` (the model's service), noting what changed."""
     obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        _checked(obj, label, validate)
-        obj.save()
+    created = obj is None
+    if created:
+        obj = model(**lookup)
+        changed = values
+    else:
+        changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+        if not changed:
+            return obj
+        what = ", ".join(f"{k} {getattr(obj, k)!r} → {v!r}" for k, v in changed.items())
+    for key, value in changed.items():
+        setattr(obj, key, value)
+    try:
+        save(obj)
+    except ValidationError as exc:
+        raise LegacyImportError(f"{label}: {'; '.join(exc.messages)}") from None
+    plural = model._meta.verbose_name_plural
+    if created:
         result.changes.append(f"+ {label}")
-        result.count(f"{model._meta.verbose_name_plural} created")
-        return obj
-    changed = {k: (getattr(obj, k), v) for k, v in values.items() if getattr(obj, k) != v}
-    if changed:
-        for key, (_, new) in changed.items():
-            setattr(obj, key, new)
-        _checked(obj, label, validate)
-        obj.save(update_fields=list(changed))
-        what = ", ".join(f"{k} {old!r} → {new!r}" for k, (old, new) in changed.items())
+        result.count(f"{plural} created")
+    else:
         result.changes.append(f"~ {label}: {what}")
-        result.count(f"{model._meta.verbose_name_plural} updated")
+        result.count(f"{plural} updated")
     return obj
 
 
-def _checked(obj, label: str, validate: bool) -> None:
-    # The model's own rules, as for a row saved in the admin or the API.
-    if validate:
-        try:
-            obj.full_clean()
-        except ValidationError as exc:
-            raise LegacyImportError(f"{label}: {'; '.join(exc.messages)}") from None
+def _user_save(user: User, actor: Actor) -> None:
+    # Users have no service of their own here: the import records its change itself.
+    stored = User.objects.filter(pk=user.pk).first() if user.pk else None
+    fields = ("email", "first_name", "last_name", "is_active", "is_staff")
+    before = {f: getattr(stored, f) for f in fields} if stored else {}
+    if stored is None:
+        user.set_unusable_password()  # staff sign in with Google; passwords are never imported
+    user.save()
+    changes = changes_between(before, {f: getattr(user, f) for f in fields})
+    audit_record(actor=actor, action="changed" if stored else "created", obj=user, changes=changes)
 
 
-def legacy_import(path: Path, *, dry_run: bool = False) -> LegacyImport:
+def legacy_import(path: Path, *, actor: Actor, dry_run: bool = False) -> LegacyImport:
     data = read_legacy(path)
     customers, users, statuses = _customers(data["customers"]), _users(data["users"]), _statuses(data["status_mapping"])
     result = LegacyImport()
@@ -220,24 +232,25 @@ def legacy_import(path: Path, *, dry_run: bool = False) -> LegacyImport:
             existing = Customer.objects.filter(**lookup).values_list("pk", flat=True).first()
             # Names that differ only in case are one name here; a clash gets a " (2)" rather than failing the import.
             values["display_name"] = customer_free_display_name(values["display_name"], exclude_pk=existing)
-            _upsert(Customer, lookup, values, f"customer {values['display_name']}", result, validate=True)
+            label = f"customer {values['display_name']}"
+            _upsert(Customer, lookup, values, label, result, lambda c: customer_save(customer=c, actor=actor))
         for values in users:
             role = values.pop("role")
             existing = User.objects.filter(email__iexact=values["email"]).first()
             lookup = {"pk": existing.pk} if existing else {"username": values["email"][:150]}
-            user = _upsert(User, lookup, {**values, "is_staff": True}, f"user {values['email']}", result)
-            if existing is None:
-                user.set_unusable_password()  # staff sign in with Google; passwords are never imported
-                user.save(update_fields=["password"])
+            values = {**values, "is_staff": True}
+            user = _upsert(User, lookup, values, f"user {values['email']}", result, lambda u: _user_save(u, actor))
             current = set(user.groups.filter(name__in=ROLE_NAMES.values()).values_list("name", flat=True))
             if current != {role}:
                 user.groups.remove(*[groups[name] for name in current])
                 user.groups.add(groups[role])
                 result.changes.append(f"~ user {values['email']}: role {sorted(current) or '-'} → {role}")
+                audit_record(actor=actor, action="changed", obj=user, changes={"role": [sorted(current) or None, role]})
                 result.count("roles set")
         for values in statuses:
             lookup = {"odata_status": values.pop("odata_status")}
-            _upsert(StatusMapping, lookup, values, f"status {lookup['odata_status']}", result)
+            save = lambda m: status_mapping_save(mapping=m, actor=actor)  # noqa: E731
+            _upsert(StatusMapping, lookup, values, f"status {lookup['odata_status']}", result, save)
         if dry_run:
             transaction.set_rollback(True)
     return result

@@ -16,6 +16,14 @@
 
   form.querySelectorAll("[data-no-js]").forEach(function (el) { el.hidden = true; });
 
+  // A link shared from the old app (?statusFilter=…) shows the same orders; the address
+  // bar then says it with today's names, so a bookmark made now is a current link.
+  var given = new URLSearchParams(window.location.search);
+  if (["statusFilter", "groupFilter", "supplierFilter"].some(function (key) { return given.has(key); })) {
+    var query = form.dataset.query;
+    history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  }
+
   function norm(value) { return (value || "").trim().toLowerCase(); }
 
   function apply() {

@@ -17,7 +17,7 @@ from buzeta.models import ApiKey
 from customers.models import Customer
 from reports.models import ReportJob
 from statuses.models import StatusMapping
-from tests.conftest import CBR_ROOT, DD_JOBS, order_line
+from tests.conftest import CBR_ROOT, DD_JOBS, TEST_ACTOR, order_line
 
 ROW = order_line(
     ProductionStatus="Sewing", ProductionLine="Curtains", InventoryItem="Wave Curtain", Descn="Smith", CostPrice=9.9
@@ -26,7 +26,7 @@ ROW = order_line(
 
 @pytest.fixture
 def key(db):
-    return api_key_create(name="chat-bot")
+    return api_key_create(name="chat-bot", actor=TEST_ACTOR)
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_keys_are_stored_hashed_and_revocable(db, key):
     assert Client(HTTP_X_API_KEY=secret).get("/api/v1/customers").status_code == 200
     stored.refresh_from_db()
     assert stored.last_used_at is not None
-    api_key_revoke(key=stored)
+    api_key_revoke(key=stored, actor=TEST_ACTOR)
     response = Client(HTTP_X_API_KEY=secret).get("/api/v1/customers")
     assert response.status_code == 403 and response.json()["code"] == "FORBIDDEN"
 
@@ -102,7 +102,7 @@ def test_each_key_is_rate_limited(api, settings):
     cache.clear()
     statuses = [api.get("/api/v1/statuses").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    other = Client(HTTP_X_API_KEY=api_key_create(name="other")[1])
+    other = Client(HTTP_X_API_KEY=api_key_create(name="other", actor=TEST_ACTOR)[1])
     assert other.get("/api/v1/statuses").status_code == 200  # per key, not global
     cache.clear()
 

@@ -18,7 +18,7 @@ from customers.models import Customer
 from customers.services import customer_regenerate_link
 from odata.models import UpstreamCache
 from odata.services import cache_key
-from tests.conftest import app_env, start_gunicorn
+from tests.conftest import TEST_ACTOR, app_env, start_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 LIMIT = 12
@@ -79,7 +79,7 @@ def test_report_pages_are_limited_per_address_across_all_workers(server, cached_
 
 
 def test_api_keys_are_limited_across_workers_and_wrong_keys_are_throttled(server, cached_customer):
-    _, secret = api_key_create(name="integration")
+    _, secret = api_key_create(name="integration", actor=TEST_ACTOR)
     good = [requests.get(f"{server}/api/v1/customers", headers={"X-API-Key": secret}, timeout=10) for _ in range(40)]
     counts = statuses(good)
     assert LIMIT - TOLERANCE <= counts.get(200, 0) <= LIMIT + TOLERANCE, counts
@@ -118,6 +118,6 @@ def test_a_regenerated_link_is_dead_in_every_worker_at_once(server, cached_custo
     old = cached_customer.obfuscated_id
     for _ in range(5):  # kept pages in as many workers as the kernel hands these to
         assert requests.get(f"{server}/{old}", timeout=10).status_code == 200
-    new = customer_regenerate_link(customer=cached_customer)
+    new = customer_regenerate_link(customer=cached_customer, actor=TEST_ACTOR)
     assert {requests.get(f"{server}/{old}", timeout=10).status_code for _ in range(5)} == {404}
     assert requests.get(f"{server}/{new}", timeout=10).status_code == 200

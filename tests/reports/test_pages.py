@@ -9,7 +9,7 @@ import responses
 import time_machine
 
 from statuses.models import StatusMapping
-from tests.conftest import CBR_JOBS, DD_JOBS, elements
+from tests.conftest import CBR_JOBS, DD_JOBS, TEST_ACTOR, elements
 
 
 def line(ref="512877", line_no=1, status="In Production", **extra):
@@ -204,7 +204,7 @@ def test_a_regenerated_or_deleted_link_is_a_404_on_the_very_next_request(client,
     old = customer.obfuscated_id
     assert client.get(f"/{old}").status_code == 200
     assert client.get(f"/{old}").status_code == 200  # served from the kept page
-    new = customer_regenerate_link(customer=customer)
+    new = customer_regenerate_link(customer=customer, actor=TEST_ACTOR)
     assert client.get(f"/{old}").status_code == 404
     assert client.get(f"/etas/{old}").status_code == 404
     assert client.get(f"/{new}").status_code == 200

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import Actor
 from buzeta.api.keys import ApiKeyError, api_key_create
 
 
@@ -11,7 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            _key, secret = api_key_create(name=options["name"])
+            _key, secret = api_key_create(name=options["name"], actor=Actor.for_command("create_api_key"))
         except ApiKeyError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(secret)

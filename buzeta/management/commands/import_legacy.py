@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import Actor
 from buzeta.operations.legacy import LegacyImportError, legacy_import
 
 
@@ -17,7 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            result = legacy_import(options["path"], dry_run=options["dry_run"])
+            result = legacy_import(
+                options["path"], actor=Actor.for_command("import_legacy"), dry_run=options["dry_run"]
+            )
         except LegacyImportError as exc:
             raise CommandError(f"nothing imported: {exc}") from exc
         for line in result.changes:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import Actor
 from customers.prewarm import cache_prewarm, prewarm_plan
 from odata.targets import INSTANCES
 
@@ -29,7 +30,8 @@ class Command(BaseCommand):
             mark = "ok  " if line.ok else "FAIL"
             self.stdout.write(f"[{index:>3}/{total}] {mark} {line.customer}: {line.describe()}")
 
-        summary = cache_prewarm(instances=options["instance"], on_progress=progress)
+        actor = Actor.for_command("prewarm_cache")
+        summary = cache_prewarm(actor=actor, instances=options["instance"], on_progress=progress)
         self.stdout.write(summary.describe())
         if summary.failed:
             raise CommandError(f"{len(summary.failed)} customer(s) could not be prewarmed", returncode=1)

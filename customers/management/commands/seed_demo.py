@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import Actor
 from customers.services import customers_seed_demo
 
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 "it creates demo customers and a superuser with a known password."
             )
         base_url = options["base_url"].rstrip("/")
-        for customer, created in customers_seed_demo():
+        for customer, created in customers_seed_demo(actor=Actor.for_command("seed_demo")):
             state = "created" if created else "exists "
             self.stdout.write(f"  {state} {customer.display_name:<26} {base_url}/{customer.obfuscated_id}")
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import Actor
 from odata.maintenance import cache_clear
 from reports.jobs import jobs_purge
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         if not options["confirm"] and not dry_run:
             raise CommandError("refusing to clear the cache without --confirm (or try --dry-run)", returncode=2)
         verb = "would delete" if dry_run else "deleted"
-        self.stdout.write(f"{verb} {cache_clear(dry_run=dry_run)} cached upstream entries")
+        actor = Actor.for_command("clear_cache")
+        self.stdout.write(f"{verb} {cache_clear(actor=actor, dry_run=dry_run)} cached upstream entries")
         if options["jobs"]:
-            self.stdout.write(f"{verb} {jobs_purge(dry_run=dry_run)} finished report jobs")
+            self.stdout.write(f"{verb} {jobs_purge(actor=actor, dry_run=dry_run)} finished report jobs")

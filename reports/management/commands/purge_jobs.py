@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import Actor
 from reports.jobs import jobs_purge
 from reports.schedules import PURGE_JOBS_DAYS
 
@@ -14,6 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["days"] < 0:
             raise CommandError("--days must not be negative")
-        count = jobs_purge(older_than_days=options["days"], dry_run=options["dry_run"])
+        count = jobs_purge(
+            actor=Actor.for_command("purge_jobs"), older_than_days=options["days"], dry_run=options["dry_run"]
+        )
         verb = "would delete" if options["dry_run"] else "deleted"
         self.stdout.write(f"{verb} {count} finished report jobs older than {options['days']} days")

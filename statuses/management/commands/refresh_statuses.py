@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import Actor
 from statuses.services import statuses_refresh
 
 
@@ -10,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list the new statuses, add nothing")
 
     def handle(self, *args, **options):
-        result = statuses_refresh(dry_run=options["dry_run"])
+        result = statuses_refresh(actor=Actor.for_command("refresh_statuses"), dry_run=options["dry_run"])
         verb = "would add" if options["dry_run"] else "added"
         self.stdout.write(f"{result.seen} statuses seen upstream; {verb} {len(result.added)}")
         for name in result.added:

@@ -1,0 +1,69 @@
+"""Recording who changed what. Every service that changes state calls `audit_record` in its own transaction."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a staff user, an API key, an operator's command or a schedule."""
+
+    kind: str
+    name: str
+    user_id: int | None = None
+
+    @classmethod
+    def for_user(cls, user: Any) -> Actor:
+        return cls(AuditEvent.USER, user.email or user.get_username(), user.pk)
+
+    @classmethod
+    def for_api_key(cls, name: str) -> Actor:
+        return cls(AuditEvent.API_KEY, name)
+
+    @classmethod
+    def for_command(cls, command: str) -> Actor:
+        # The operating-system account says which operator ran it.
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            who = "unknown"
+        return cls(AuditEvent.COMMAND, f"{command} (as {who})")
+
+    @classmethod
+    def for_schedule(cls, name: str) -> Actor:
+        return cls(AuditEvent.SCHEDULE, name)
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, list[Any]] | None = None,
+    summary: str = "",
+) -> AuditEvent:
+    """Store one event; `obj` names the object changed (None for an action on many)."""
+    return AuditEvent.objects.create(
+        actor_kind=actor.kind,
+        actor_name=actor.name[:200],
+        actor_user_id=actor.user_id,
+        action=action,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=changes or {},
+        summary=summary,
+    )
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose values differ (None where a side has no value)."""
+    keys = [*before, *(key for key in after if key not in before)]
+    return {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
