@@ -49,6 +49,15 @@ class CustomerAdmin(admin.ModelAdmin):
             obj.get_absolute_url(),
         )
 
+    def get_fieldsets(self, request, obj=None):
+        # The trail is for role admin; others are not shown a link they may not follow.
+        if request.user.has_perm("audit.view_auditevent"):
+            return self.fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "audit_trail"]})
+            for name, opts in self.fieldsets
+        ]
+
     # Every edit goes through the customer services, which validate and record who did it.
     def save_model(self, request, obj, form, change):
         customer_save(customer=obj, actor=Actor.for_user(request.user))

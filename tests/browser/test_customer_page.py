@@ -107,3 +107,19 @@ def test_the_export_links_carry_the_filter(page, live_server, simulator, sunset,
     assert len(rows) > 1
     group_index = rows[0].index("ProductionLine")
     assert {row[group_index] for row in rows[1:]} == {wanted}
+
+
+def test_a_link_from_the_old_app_shows_its_filter_and_moves_to_todays_names(
+    page, live_server, simulator, sunset, open_report, client
+):
+    report_url = open_report(client, f"/{sunset.obfuscated_id}").request["PATH_INFO"]
+    page.goto(f"{live_server.url}{report_url}")
+    wanted = page.locator("select[name=status] option").all_inner_texts()[1]
+    expected = page.locator(f'tr[data-line][data-status="{wanted}"]').count()
+
+    page.goto(f"{live_server.url}/{sunset.obfuscated_id}?statusFilter={wanted}")
+    assert page.locator("tr[data-line]:visible").count() == expected
+    assert page.locator("select[name=status]").input_value() == wanted
+    assert parse_qs(urlsplit(page.url).query) == {"status": [wanted]}  # a bookmark made now is a current link
+    href = page.get_by_role("link", name="Download CSV").get_attribute("href")
+    assert parse_qs(urlsplit(href).query) == {"status": [wanted]}
