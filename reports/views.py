@@ -102,9 +102,13 @@ def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
     customer = _customer_or_404(request, obfuscated_id)
     customer_record_view(customer_id=customer.pk)
     pages = caches["pages"]
+    # Keyed on the filters alone (old names translated), never the raw address: junk query
+    # parameters (?utm_source=…, random strings) cannot fill a worker's memory with copies.
+    # Hashed in one expression: a local holding the bare filter text would reach Sentry's frame
+    # variables, where the scrubber only recognises query strings after a "?".
     page_key = (
         f"report-page:{customer.pk}:{customer.obfuscated_id}:"
-        + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        + hashlib.sha256(urlencode(filter_query(dict(request.GET.lists()))).encode()).hexdigest()
     )
     if (html := pages.get(page_key)) is not None:
         return HttpResponse(html)

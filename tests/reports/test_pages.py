@@ -224,3 +224,28 @@ def test_view_counts_are_batched_and_add_up(customer, settings):
     customer_views_flush()
     customer.refresh_from_db()
     assert customer.view_count == 5 and customer.last_viewed_at is not None
+
+
+def test_junk_query_parameters_share_one_kept_page(client, customer, settings):
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    from odata.models import UpstreamCache
+    from odata.services import cache_key
+
+    settings.REPORT_PAGE_CACHE_SECONDS = 60
+    pages = caches["pages"]
+    pages.clear()
+    target = customer.fetch_targets[0]
+    UpstreamCache.objects.create(
+        key=cache_key(target), instance="DD", target_name=target.name, rows=[line()], fetched_at=timezone.now()
+    )
+    first = client.get(f"/{customer.obfuscated_id}")
+    for junk in ("utm_source=mail", "fbclid=abc123", "x=1&y=2", "utm_source=mail&fbclid=zzz"):
+        assert client.get(f"/{customer.obfuscated_id}?{junk}").content == first.content
+    # Counted in the cache's own store: the point is how many copies a worker holds.
+    assert len(pages._cache) == 1
+    client.get(f"/{customer.obfuscated_id}?status=In+Production")
+    client.get(f"/{customer.obfuscated_id}?statusFilter=In+Production")  # the old name: the same filter
+    assert len(pages._cache) == 2
+    pages.clear()
