@@ -327,6 +327,11 @@ def _account(name: str, path: str) -> dict[str, str]:
     return {"url": url.rstrip("/"), "username": username, "password": password}
 
 
+# What customers call each account, where an order number alone would not tell two orders apart.
+BUZ_ACCOUNT_LABELS = {
+    "DD": env_str("BUZ_DD_LABEL", "Factory 1"),
+    "CBR": env_str("BUZ_CBR_LABEL", "Factory 2"),
+}
 BUZ_ACCOUNTS = {"DD": _account("DD", "DESDR"), "CBR": _account("CBR", "WATSO")}
 
 # --- Static files -------------------------------------------------------------

@@ -52,7 +52,7 @@ def job_start_or_join(*, customer: Customer) -> ReportJob:
         return job_recover_if_stalled(existing)
     try:
         with transaction.atomic():
-            job = ReportJob.objects.create(customer=customer, log=["Waiting for a free worker…"])
+            job = ReportJob.objects.create(customer=customer, log=["In the queue…"])
     except IntegrityError:
         # Another request created it between our look and our insert: join that one.
         return ReportJob.objects.live().get(customer=customer)
@@ -70,7 +70,7 @@ def job_recover_if_stalled(job: ReportJob) -> ReportJob:
             status=ReportJob.QUEUED,
             recoveries=1,
             queued_at=timezone.now(),
-            log=[*job.log, "Restarting: the first attempt stopped answering."],
+            log=[*job.log, "This is taking longer than usual; trying again…"],
         )
         if taken:
             log.warning("report job %s stalled (%s); re-queued", job.pk, job.status)
@@ -150,22 +150,25 @@ def job_run(job_id: str) -> None:
     customer = job.customer
     with _heartbeat(job.pk, job.attempts):
         try:
-            progress.step(10, f"Customer loaded: {customer.display_name}")
+            progress.step(10, "Asking our production system for your orders…")
             targets = customer.fetch_targets
             share = 80 / len(targets)
             results = report_fetch(
-                customer=customer, on_done=lambda r: progress.step(progress.percent + share, describe_fetch(r))
+                customer=customer,
+                on_done=lambda r: progress.step(
+                    progress.percent + share, describe_fetch(r, one_of_several=len(targets) > 1)
+                ),
             )
             report = report_from_results(customer=customer, results=results)
         except ReportUnavailable as exc:
-            progress.lines.append("No order data could be fetched.")
+            progress.lines.append("No orders could be fetched.")
             progress.finish(status=ReportJob.FAILED, error=exc.message, error_status=exc.http_status)
             return
         except Exception:
             log.exception("report job %s failed", job_id)
             progress.finish(status=ReportJob.FAILED, error=GENERIC_FAILURE, error_status=502)
             return
-        progress.lines.append(f"Processed: {report.order_count} open orders, {report.line_count} lines")
+        progress.lines.append(f"Ready: {report.order_count} open orders, {report.line_count} lines")
         progress.finish(
             status=ReportJob.DONE,
             percent=100,

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from customers.models import Customer
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
 from odata.services import FetchResult, Source, cache_peek, fetch_targets, in_blackout
-from reports.rules import OrderBlock, ReportFilters, ReportLine, build_orders, filter_options, filter_orders
+from reports.rules import OrderBlock, ReportFilters, build_orders, filter_options, filter_orders
 from statuses.selectors import status_names_active
 
 
@@ -93,18 +93,11 @@ class SourceInfo:
 
 
 @dataclass
-class PageBlock:
-    order: OrderBlock
-    shown: bool
-    lines: list[tuple[ReportLine, bool]]
-
-
-@dataclass
 class Report:
     customer_name: str
     obfuscated_id: str
     is_group: bool
-    orders: list[OrderBlock]  # every open order; the page hides, the export drops by filter
+    orders: list[OrderBlock]  # every open order; the page and the export keep those the filters match
     sources: list[SourceInfo]
     generated_at: datetime
     filters: ReportFilters = field(default_factory=ReportFilters)
@@ -112,15 +105,6 @@ class Report:
     @cached_property
     def visible_orders(self) -> list[OrderBlock]:
         return filter_orders(self.orders, self.filters)
-
-    @cached_property
-    def page_blocks(self) -> list[PageBlock]:
-        """Every order with its lines marked shown or hidden, so the page can re-filter without a reload."""
-        blocks = []
-        for order in self.orders:
-            lines = [(line, self.filters.matches(order, line)) for line in order.lines]
-            blocks.append(PageBlock(order, any(shown for _, shown in lines), lines))
-        return blocks
 
     @property
     def order_count(self) -> int:
@@ -133,19 +117,6 @@ class Report:
     @cached_property
     def options(self) -> dict[str, list[str]]:
         return filter_options(self.orders)
-
-    @cached_property
-    def filter_menus(self) -> list[dict]:
-        """The page's three menus: each option with whether the current filters select it."""
-        labels = {"status": "Status", "group": "Group", "supplier": "Supplier"}
-        return [
-            {
-                "key": key,
-                "label": labels[key],
-                "options": [(value, value.casefold() in getattr(self.filters, key)) for value in values],
-            }
-            for key, values in self.options.items()
-        ]
 
     @property
     def failed_sources(self) -> list[SourceInfo]:
@@ -210,15 +181,28 @@ def report_from_results(
     )
 
 
-def describe_fetch(result: FetchResult) -> str:
-    """One line of the loading page's log for what an account gave."""
-    supplier = result.target.instance
+def time_text(moment: datetime, *, with_day: bool = True) -> str:
+    """`23 Nov 2026, 9:30 am` (or `9:30 am`) in the business time zone: the one way customers read a time."""
+    local = timezone.localtime(moment, business_tz())
+    clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+    return f"{date_format(local, 'j M Y')}, {clock}" if with_day else clock
+
+
+def account_label(instance: str) -> str:
+    """The customer-facing name of a BuzManager account (BUZ_DD_LABEL, BUZ_CBR_LABEL)."""
+    return settings.BUZ_ACCOUNT_LABELS.get(instance, instance)
+
+
+def describe_fetch(result: FetchResult, *, one_of_several: bool) -> str:
+    """One line of the loading page's log for what an account gave, in the customer's words."""
+    whose = f"Orders from {account_label(result.target.instance)}" if one_of_several else "Your orders"
     if result.source.is_current:
-        return f"{supplier} orders fetched ({len(result.rows)} lines)"
+        count = len(result.rows)
+        return f"{whose}: {count} line{'' if count == 1 else 's'} received"
     if result.has_data:
-        when = date_format(timezone.localtime(result.fetched_at), "j M Y, g:i a")
-        return f"{supplier} is not answering: using the copy cached at {when}"
-    return f"{supplier} is not answering and nothing is cached"
+        when = time_text(result.fetched_at)
+        return f"{whose}: our production system is not answering, so we are using our copy from {when}"
+    return f"{whose}: our production system is not answering"
 
 
 def report_fetch(*, customer: Customer, on_done: Callable[[FetchResult], None] | None = None) -> list[FetchResult]:

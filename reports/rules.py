@@ -96,6 +96,14 @@ class ReportLine:
     descn: str
     fields: Mapping[str, Any] = field(compare=False, hash=False, repr=False)  # the upstream row, for exports
 
+    @property
+    def quantity(self) -> str:
+        return text(self.fields.get("Qty"))
+
+    @property
+    def room(self) -> str:
+        return text(self.fields.get("Location"))
+
 
 @dataclass
 class OrderBlock:
@@ -196,6 +204,7 @@ def _order_block(
 # --- Filters ------------------------------------------------------------------------
 
 FILTER_KEYS = ("status", "group", "supplier")
+SEARCH_KEY = "q"
 # The Flask app's names, still in links customers shared. A new name wins when both are given;
 # the old menus' "All" meant no filter.
 LEGACY_FILTER_KEYS = {"statusFilter": "status", "groupFilter": "group", "supplierFilter": "supplier"}
@@ -205,13 +214,14 @@ LEGACY_NO_FILTER = {"", "all"}
 def filter_query(query: Mapping[str, list[str]]) -> list[tuple[str, str]]:
     """The filter part of a query string under today's names, values as given (old names translated)."""
     pairs = []
+    search = [v for v in query.get(SEARCH_KEY, ()) if v.strip()][:1]
     for key in FILTER_KEYS:
         values = list(query.get(key, ()))
         if not values:
             legacy = next(old for old, new in LEGACY_FILTER_KEYS.items() if new == key)
             values = [v for v in query.get(legacy, ()) if v.strip().casefold() not in LEGACY_NO_FILTER]
         pairs += [(key, value) for value in values]
-    return pairs
+    return pairs + [(SEARCH_KEY, value.strip()) for value in search]
 
 
 MAX_FILTER_VALUES = 20
@@ -229,16 +239,19 @@ class ReportFilters:
     status: frozenset[str] = frozenset()
     group: frozenset[str] = frozenset()
     supplier: frozenset[str] = frozenset()
+    search: str = ""  # in order number, reference, item and room
 
     @classmethod
     def from_values(cls, **values: Iterable[str]) -> ReportFilters:
-        return cls(**{k: frozenset(v.strip().casefold() for v in values.get(k, ()) if v.strip()) for k in FILTER_KEYS})
+        sets = {k: frozenset(v.strip().casefold() for v in values.get(k, ()) if v.strip()) for k in FILTER_KEYS}
+        search = " ".join(v.strip() for v in values.get(SEARCH_KEY, ()) if v.strip())
+        return cls(**sets, search=search.casefold())
 
     @classmethod
     def parse(cls, values: Mapping[str, Iterable[str]]) -> ReportFilters:
         """Filters from request input, refusing absurd amounts (FilterError) rather than working on them."""
         checked: dict[str, list[str]] = {}
-        for key in FILTER_KEYS:
+        for key in (*FILTER_KEYS, SEARCH_KEY):
             given = list(values.get(key, ()))
             if len(given) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_LENGTH for v in given):
                 raise FilterError(f"Too many or too long values for '{key}'.")
@@ -247,14 +260,19 @@ class ReportFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.group or self.supplier)
+        return bool(self.status or self.group or self.supplier or self.search)
 
     def matches(self, order: OrderBlock, line: ReportLine) -> bool:
         return (
             (not self.status or line.status.casefold() in self.status)
             and (not self.group or line.group.casefold() in self.group)
             and (not self.supplier or order.instance.casefold() in self.supplier)
+            and (not self.search or self._found(order, line))
         )
+
+    def _found(self, order: OrderBlock, line: ReportLine) -> bool:
+        # An order found by its number or reference shows all its lines; otherwise the lines found.
+        return any(self.search in value.casefold() for value in (order.ref_no, order.descn, line.item, line.room))
 
 
 def filter_orders(orders: Iterable[OrderBlock], filters: ReportFilters) -> list[OrderBlock]:

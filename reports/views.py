@@ -23,6 +23,7 @@ from customers.services import customer_record_view
 from reports.exports import EXPORT_TYPES, export_response
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
+from reports.page import ReportPage
 from reports.report import Report, ReportUnavailable
 from reports.rules import FilterError, ReportFilters, filter_query
 from reports.selectors import job_by_id
@@ -67,25 +68,42 @@ def _with_query(request: HttpRequest, path: str) -> str:
     return f"{path}?{query}" if query else path
 
 
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 def _report_response(
-    request: HttpRequest, report: Report, *, refresh_job: ReportJob | None = None, permanent_url: str = ""
+    request: HttpRequest,
+    report: Report,
+    *,
+    refresh_job: ReportJob | None = None,
+    permanent_url: str = "",
+    paged: bool = True,
 ) -> HttpResponse:
-    """The report page. `permanent_url`: where the address bar should end (pages reached through a job)."""
+    """The report page. `permanent_url`: where the address bar should end (pages reached through a job);
+    `paged=False`: every order on one page (the printable /sync/ report)."""
+    # Links (export, pages, stages) and the address bar carry the filters under today's names.
+    query = filter_query(dict(request.GET.lists()))
+    page = ReportPage(report, query=query, page=_page_number(request) if paged else None)
     context = {
         "report": report,
-        # Export links and the address bar carry the filters under today's names.
-        "filter_query": urlencode(filter_query(dict(request.GET.lists()))),
+        "page": page,
+        "filter_query": urlencode(query),
         "tz_name": settings.BUZ_TIMEZONE,
         "refresh_job": refresh_job,
         "permanent_url": permanent_url,
+        "paged": paged,
     }
     return render(request, "reports/report.html", context)
 
 
-def _plan_response(request: HttpRequest, customer: Customer, plan: PagePlan) -> HttpResponse:
+def _plan_response(request: HttpRequest, customer: Customer, plan: PagePlan, *, paged: bool = True) -> HttpResponse:
     if plan.report is None:
         return render(request, "reports/loading.html", {"customer": customer, "job": plan.job})
-    return _report_response(request, plan.report, refresh_job=plan.job)
+    return _report_response(request, plan.report, refresh_job=plan.job, paged=paged)
 
 
 def _unavailable_response(request: HttpRequest, customer: Customer, exc: ReportUnavailable) -> HttpResponse:
@@ -102,13 +120,12 @@ def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
     customer = _customer_or_404(request, obfuscated_id)
     customer_record_view(customer_id=customer.pk)
     pages = caches["pages"]
-    # Keyed on the filters alone (old names translated), never the raw address: junk query
-    # parameters (?utm_source=…, random strings) cannot fill a worker's memory with copies.
-    # Hashed in one expression: a local holding the bare filter text would reach Sentry's frame
-    # variables, where the scrubber only recognises query strings after a "?".
     page_key = (
         f"report-page:{customer.pk}:{customer.obfuscated_id}:"
-        + hashlib.sha256(urlencode(filter_query(dict(request.GET.lists()))).encode()).hexdigest()
+        # Only what changes the page: junk query parameters cannot fill the cache with copies.
+        + hashlib.sha256(
+            f"{urlencode(filter_query(dict(request.GET.lists())))}#{_page_number(request)}".encode()
+        ).hexdigest()
     )
     if (html := pages.get(page_key)) is not None:
         return HttpResponse(html)
@@ -135,7 +152,7 @@ def sync_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
         plan = report_within_budget(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
-    return _plan_response(request, customer, plan)
+    return _plan_response(request, customer, plan, paged=False)
 
 
 @require_POST

@@ -193,6 +193,7 @@ class Filters(Schema):
     status: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
     group: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
     supplier: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
+    q: FilterValue = Field(default="", description="Search in order number, reference, item and room.")
 
 
 class ErrorOut(Schema):
@@ -244,7 +245,8 @@ def envelope(data, **meta) -> dict:
 
 def _filters(query: Filters) -> ReportFilters:
     try:
-        return ReportFilters.parse(query.model_dump())
+        values = query.model_dump()
+        return ReportFilters.parse({**values, "q": [values["q"]]})
     except FilterError as exc:
         raise HttpError(400, str(exc)) from exc
 

@@ -6,9 +6,10 @@
   if (head) history.replaceState(null, "", head.dataset.permanentUrl + window.location.search);
 })();
 
-// Filters the report in place: the server marks what the URL's filters hide,
-// this re-applies the same exact, case-insensitive match when a menu changes,
-// and keeps the URL (and any export links) in step so the view can be shared.
+// Filters and search: the server filters and pages the orders (a huge customer's
+// page stays small). With script, a change fetches the filtered page and swaps the
+// results in place, keeping the typing in the search box; the URL follows, so the
+// view can be shared. Without script, the form is an ordinary GET.
 (function () {
   "use strict";
   var form = document.querySelector("[data-filters]");
@@ -20,66 +21,76 @@
   // bar then says it with today's names, so a bookmark made now is a current link.
   var given = new URLSearchParams(window.location.search);
   if (["statusFilter", "groupFilter", "supplierFilter"].some(function (key) { return given.has(key); })) {
-    var query = form.dataset.query;
-    history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    var canonical = form.dataset.query;
+    history.replaceState(null, "", window.location.pathname + (canonical ? "?" + canonical : ""));
   }
 
-  function norm(value) { return (value || "").trim().toLowerCase(); }
+  var pending = null;
+  var timer = null;
 
-  function apply() {
-    var wanted = {
-      status: norm(form.elements.status && form.elements.status.value),
-      group: norm(form.elements.group && form.elements.group.value),
-      supplier: norm(form.elements.supplier && form.elements.supplier.value)
-    };
-    var orderCount = 0, lineCount = 0;
-    document.querySelectorAll("[data-order]").forEach(function (order) {
-      var supplierOk = !wanted.supplier || norm(order.dataset.supplier) === wanted.supplier;
-      var shown = 0;
-      order.querySelectorAll("[data-line]").forEach(function (row) {
-        var ok = supplierOk &&
-          (!wanted.status || norm(row.dataset.status) === wanted.status) &&
-          (!wanted.group || norm(row.dataset.group) === wanted.group);
-        row.hidden = !ok;
-        if (ok) shown += 1;
-      });
-      order.hidden = shown === 0;
-      if (shown) { orderCount += 1; lineCount += shown; }
-    });
-
-    setCount("orders", orderCount);
-    setCount("lines", lineCount);
-    var noMatch = document.querySelector("[data-no-match]");
-    if (noMatch) noMatch.hidden = orderCount > 0;
-
+  function queryOfForm() {
     var params = new URLSearchParams();
-    ["status", "group", "supplier"].forEach(function (key) {
-      var el = form.elements[key];
-      if (el && el.value) params.set(key, el.value);
+    new FormData(form).forEach(function (value, key) {
+      if (String(value).trim()) params.append(key, String(value).trim());
     });
-    var query = params.toString();
-    history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
-    document.querySelectorAll("[data-export]").forEach(function (link) {
-      link.href = link.dataset.export + (query ? "?" + query : "");
-    });
+    return params.toString();
   }
 
-  function setCount(name, value) {
-    var el = document.querySelector('[data-count="' + name + '"]');
-    if (el) el.textContent = String(value);
+  function show(query) {
+    var url = window.location.pathname + (query ? "?" + query : "");
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch(url, { headers: { "Accept": "text/html" }, signal: pending.signal })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-results]");
+        var current = document.querySelector("[data-results]");
+        if (!fresh || !current) { window.location.assign(url); return; }
+        current.replaceWith(fresh);
+        history.replaceState(null, "", url);
+        collapseOnSmallScreens();
+      })
+      .catch(function (error) {
+        if (error.name !== "AbortError") window.location.assign(url);  // let the browser show what happened
+      });
   }
 
-  form.addEventListener("change", apply);
-  form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
-  var clear = form.querySelector("[data-clear]");
-  if (clear) {
-    clear.addEventListener("click", function (event) {
-      event.preventDefault();
-      form.querySelectorAll("select").forEach(function (select) { select.value = ""; });
-      apply();
-    });
-  }
+  form.addEventListener("change", function (event) {
+    if (event.target.matches("select")) show(queryOfForm());
+  });
+  form.addEventListener("input", function (event) {
+    if (!event.target.matches("[data-search]")) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () { show(queryOfForm()); }, 250);
+  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); show(queryOfForm()); });
+  document.addEventListener("click", function (event) {
+    var clear = event.target.closest("[data-clear]");
+    if (!clear) return;
+    event.preventDefault();
+    form.querySelectorAll("select").forEach(function (select) { select.value = ""; });
+    var search = form.querySelector("[data-search]");
+    if (search) search.value = "";
+    show("");
+  });
 })();
+
+// On a phone, the first orders stay open and the rest fold to their one-line
+// headers (tap to open). Printing opens every order.
+function collapseOnSmallScreens() {
+  "use strict";
+  if (!window.matchMedia("(max-width: 640px)").matches) return;
+  document.querySelectorAll("details[data-order]").forEach(function (order, index) {
+    if (index >= 3) order.open = false;
+  });
+}
+collapseOnSmallScreens();
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details[data-order]").forEach(function (order) { order.open = true; });
+});
 
 // "Updating…": when the page was served from an older copy, follow the
 // refresh job and offer the newer data once it is in.

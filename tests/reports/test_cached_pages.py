@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from datetime import time as clock
 
@@ -66,8 +67,10 @@ def test_one_account_failing_shows_the_live_half_and_the_cached_half_labelled(cl
     report = response.context["report"]
     assert {(s.instance, s.state) for s in report.sources} == {("DD", "live"), ("CBR", "cached")}
     assert "Order 512877" in page and "Order 300001" in page
-    assert "Orders supplied by CBR are shown from our cached copy of 23 Nov 2026, 7:00" in page
-    assert "Orders supplied by DD" not in page
+    # One calm line naming the account in the customer's words (BUZ_CBR_LABEL), never "CBR".
+    assert "Orders from Factory 2 are shown from our cached copy of 23 Nov 2026, 7:00" in page
+    [freshness] = re.findall(r"<p class=\"freshness\".*?</p>", page, re.S)
+    assert "Factory 1" not in freshness and "CBR" not in freshness
 
 
 @responses.activate

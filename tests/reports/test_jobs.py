@@ -47,7 +47,8 @@ def test_a_cold_link_shows_a_loading_page_that_carries_its_job(client, customer,
     job = ReportJob.objects.get()
     assert response.status_code == 200
     assert f'data-job-id="{job.pk}"' in page
-    assert f'href="/jobs/{job.pk}"' in page
+    assert f'data-status-url="/jobs/{job.pk}"' in page
+    assert f'href="/jobs/{job.pk}"' not in page  # no link to raw JSON for customers
     assert 'role="progressbar"' in page
     assert job.status == ReportJob.QUEUED
 
@@ -100,9 +101,10 @@ def test_a_job_reports_progress_at_each_real_step_and_finishes(client, make_cust
     job_run(str(job.pk))
     job.refresh_from_db()
     assert job.status == ReportJob.DONE and job.percent == 100
-    assert job.log[1] == "Customer loaded: Sunset"
-    assert sorted(job.log[2:4]) == ["CBR orders fetched (2 lines)", "DD orders fetched (1 lines)"]
-    assert job.log[-1] == "Processed: 2 open orders, 3 lines"
+    # Plain words: the customer's account labels, never "DD"/"CBR" or "worker".
+    assert job.log[:2] == ["In the queue…", "Asking our production system for your orders…"]
+    assert sorted(job.log[2:4]) == ["Orders from Factory 1: 1 line received", "Orders from Factory 2: 2 lines received"]
+    assert job.log[-1] == "Ready: 2 open orders, 3 lines"
     assert job.source == "live" and job.started_at and job.finished_at and job.attempts == 1
 
     status = client.get(f"/jobs/{job.pk}").json()
@@ -240,7 +242,7 @@ def test_a_job_whose_worker_died_is_requeued_once_then_failed(client, customer, 
     first = client.get(f"/jobs/{job.pk}").json()
     job.refresh_from_db()
     assert first["status"] == "queued" and job.recoveries == 1
-    assert job.log[-1].startswith("Restarting")
+    assert job.log[-1] == "This is taking longer than usual; trying again…"
 
     morning.shift(61)  # and the second attempt never starts either
     second = client.get(f"/jobs/{job.pk}").json()

@@ -71,5 +71,5 @@ def test_the_page_offers_one_choice_per_status(client, open_report, customer):
     with responses.RequestsMock() as mock:
         mock.get(DD_JOBS, json={"value": rows("Packed", "PACKED", "fabric cut", "Fabric Cut", "Fabric Cut")})
         page = open_report(client, f"/{customer.obfuscated_id}")
-    [status_menu] = [m for m in page.context["report"].filter_menus if m["key"] == "status"]
-    assert [value for value, _ in status_menu["options"]] == ["Fabric Cut", "Ready to go"]
+    [status_menu] = [m for m in page.context["page"].menus if m.key == "status"]
+    assert [option.value for option in status_menu.options] == ["Fabric Cut", "Ready to go"]

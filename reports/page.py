@@ -1,0 +1,274 @@
+"""The customer page's reading of a report: the answer first, then one page of orders.
+
+Plain data for the template: the next delivery, the stages, one calm line about
+how old the data is, the menus, and the orders of the current page (filtered and
+searched on the server, so a huge customer's first screen stays small).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from reports.report import Report, SourceInfo, account_label, business_tz, time_text
+from reports.rules import MONTHS, SEARCH_KEY, OrderBlock
+
+# A page holds whole orders: up to this many, and stops adding orders past this many lines.
+PAGE_MAX_ORDERS = 25
+PAGE_MAX_LINES = 250
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def short_date(day: date) -> str:
+    """`Thu 26 Nov` (the year only when it is not this year's)."""
+    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return text if day.year == timezone.localdate(timezone=business_tz()).year else f"{text} {day.year}"
+
+
+def days_from_today(day: date, today: date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+def clock(moment: datetime) -> str:
+    """`9:30 am` today, `23 Nov 2026, 9:30 am` another day: the report's own format."""
+    today = timezone.localtime(moment, business_tz()).date() == timezone.localdate(timezone=business_tz())
+    return time_text(moment, with_day=not today)
+
+
+@dataclass
+class NextDelivery:
+    order: OrderBlock
+    when: str  # Thu 26 Nov
+    relative: str  # in 3 days
+    overdue: bool
+
+
+@dataclass
+class Stage:
+    status: str
+    lines: int
+    query: str  # the page's address filtered to this status
+
+
+@dataclass
+class MenuOption:
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass
+class Menu:
+    key: str
+    label: str
+    options: list[MenuOption]
+
+
+@dataclass
+class Pager:
+    number: int
+    count: int
+    first: int  # 1-based position of the page's first order among the matching orders
+    last: int
+    total: int
+    previous_query: str | None
+    next_query: str | None
+
+
+class ReportPage:
+    """What the customer page shows of `report`; `page=None` shows every order (the printable /sync/ page)."""
+
+    def __init__(self, report: Report, *, query: list[tuple[str, str]], page: int | None = 1) -> None:
+        self.report = report
+        self.query = query  # the filters, under today's names, for links
+        self.page_number = page
+        self.today = timezone.localdate(timezone=business_tz())
+
+    # --- the answer first ------------------------------------------------------------------------
+
+    @cached_property
+    def next_delivery(self) -> NextDelivery | None:
+        dated = [o for o in self.report.orders if o.eta]
+        if not dated:
+            return None
+        upcoming = [o for o in dated if o.eta >= self.today]
+        order = min(upcoming or dated, key=lambda o: o.eta)
+        return NextDelivery(order, short_date(order.eta), days_from_today(order.eta, self.today), not upcoming)
+
+    @cached_property
+    def undated_orders(self) -> int:
+        return sum(1 for o in self.report.orders if not o.eta)
+
+    @cached_property
+    def stages(self) -> list[Stage]:
+        """Lines per status, most first; each links to the page filtered to it."""
+        counts = Counter(line.status for order in self.report.orders for line in order.lines if line.status)
+        by_spelling: dict[str, tuple[str, int]] = {}
+        for status, lines in counts.most_common():
+            name, total = by_spelling.get(status.casefold(), (status, 0))
+            by_spelling[status.casefold()] = (name, total + lines)
+        stages = sorted(by_spelling.values(), key=lambda item: (-item[1], item[0].casefold()))
+        return [Stage(status, lines, urlencode({"status": status})) for status, lines in stages]
+
+    @cached_property
+    def data_note(self) -> dict:
+        """One calm line about the data's age and any account that could not be reached."""
+        report = self.report
+        cached = report.cached_sources
+        failed = report.failed_sources
+        as_of = report.data_as_of or report.generated_at
+        note = {"updated": clock(as_of), "as_of": time_text(as_of), "cached": None, "failed": None, "retry_at": None}
+        if cached:
+            oldest = min(cached, key=lambda s: s.fetched_at or as_of)
+            note["cached"] = {
+                "who": self._whose(cached),
+                "at": time_text(oldest.fetched_at),
+                "message": oldest.message,
+            }
+        if failed:
+            note["failed"] = {"who": self._whose(failed), "message": failed[0].message}
+        retry = [s.retry_at for s in (*cached, *failed) if s.retry_at]
+        if retry:
+            note["retry_at"] = time_text(max(retry), with_day=False)
+        return note
+
+    def _whose(self, sources: list[SourceInfo]) -> str:
+        """'Your orders', or 'Orders from <label>' when only one of the customer's two accounts is meant."""
+        if len(sources) == len(self.report.sources):
+            return "Your orders are"
+        return " and ".join(f"Orders from {account_label(s.instance)}" for s in sources) + " are"
+
+    # --- menus ---------------------------------------------------------------------------------------
+
+    @cached_property
+    def menus(self) -> list[Menu]:
+        """Status and group always; the factory only when the orders come from both."""
+        options = self.report.options
+        menus = []
+        for key, label in (("status", "Status"), ("group", "Product"), ("supplier", "Made by")):
+            values = options[key]
+            if key == "supplier" and len(values) < 2:
+                continue
+            chosen = getattr(self.report.filters, key)
+            known = {v.casefold() for v in values}
+            items = [MenuOption(v, self._option_label(key, v), v.casefold() in chosen) for v in values]
+            # A value from the URL that matches nothing stays visible, so the menu tells the truth.
+            given = [v for k, v in self.query if k == key and v.casefold() not in known]
+            items += [MenuOption(v, f"{v} (no orders)", True) for v in given]
+            menus.append(Menu(key, label, items))
+        return menus
+
+    @staticmethod
+    def _option_label(key: str, value: str) -> str:
+        return account_label(value) if key == "supplier" else value
+
+    @property
+    def search(self) -> str:
+        return next((v for k, v in self.query if k == SEARCH_KEY), "")
+
+    @property
+    def filtering(self) -> bool:
+        return self.report.filters.active
+
+    @cached_property
+    def filter_words(self) -> str:
+        """What the filters ask for, in words: `status "Sewing" and "Packed"`."""
+        parts = []
+        for key, label in (("status", "status"), ("group", "product"), ("supplier", "made by")):
+            values = [self._option_label(key, v) for k, v in self.query if k == key]
+            if values:
+                parts.append(f"{label} " + " or ".join(f"“{v}”" for v in values))
+        if self.search:
+            parts.append(f"“{self.search}”")
+        return ", ".join(parts)
+
+    # --- the orders of this page ---------------------------------------------------------------------
+
+    @cached_property
+    def _pages(self) -> list[list[OrderBlock]]:
+        orders = self.report.visible_orders
+        if self.page_number is None:
+            return [orders]
+        pages: list[list[OrderBlock]] = [[]]
+        lines = 0
+        for order in orders:
+            current = pages[-1]
+            if current and (len(current) >= PAGE_MAX_ORDERS or lines + len(order.lines) > PAGE_MAX_LINES):
+                pages.append([])
+                lines = 0
+            pages[-1].append(order)
+            lines += len(order.lines)
+        return pages
+
+    @cached_property
+    def pager(self) -> Pager:
+        count = len(self._pages)
+        number = min(max(self.page_number or 1, 1), count)
+        before = sum(len(p) for p in self._pages[: number - 1])
+        shown = len(self._pages[number - 1])
+        filters = [(k, v) for k, v in self.query if k != "page"]
+
+        def link(n: int) -> str:
+            return urlencode(filters + ([("page", str(n))] if n > 1 else []))
+
+        return Pager(
+            number=number,
+            count=count,
+            first=before + 1 if shown else 0,
+            last=before + shown,
+            total=len(self.report.visible_orders),
+            previous_query=link(number - 1) if number > 1 else None,
+            next_query=link(number + 1) if number < count else None,
+        )
+
+    @cached_property
+    def orders(self) -> list[dict]:
+        """The page's orders, each with what its header needs."""
+        ambiguous = self._ambiguous_refs
+        shown = []
+        for order in self._pages[self.pager.number - 1]:
+            statuses = Counter(line.status for line in order.lines if line.status)
+            shown.append(
+                {
+                    "order": order,
+                    "when": short_date(order.eta) if order.eta else "",
+                    "relative": days_from_today(order.eta, self.today) if order.eta else "",
+                    "overdue": bool(order.eta and order.eta < self.today),
+                    "stages": statuses.most_common(),
+                    "label": account_label(order.instance) if order.ref_no in ambiguous else "",
+                    "all_lines": len(self._all_lines.get(order.key, order.lines)),
+                }
+            )
+        return shown
+
+    @cached_property
+    def _all_lines(self) -> dict[str, list]:
+        return {o.key: o.lines for o in self.report.orders} if self.filtering else {}
+
+    @cached_property
+    def _ambiguous_refs(self) -> set[str]:
+        """Order numbers that both accounts use for this customer: only there is the factory named."""
+        accounts: dict[str, set[str]] = {}
+        for order in self.report.orders:
+            accounts.setdefault(order.ref_no, set()).add(order.instance)
+        return {ref for ref, instances in accounts.items() if len(instances) > 1}
+
+    @property
+    def line_count(self) -> int:
+        return self.report.line_count
+
+    @property
+    def order_count(self) -> int:
+        return self.report.order_count
