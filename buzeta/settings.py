@@ -293,6 +293,9 @@ BUZ_WEB_WAIT_SECONDS = env_float("BUZ_WEB_WAIT_SECONDS", 8.0, minimum=0)
 GUNICORN_THREADS = env_int("GUNICORN_THREADS", 4, minimum=1)
 BUZ_FRESH_MINUTES = env_int("BUZ_FRESH_MINUTES", 5, minimum=0)
 BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
+# ETA history: a move this recent is told on the customer page; events and closed orders older go.
+BUZ_ETA_CHANGE_DAYS = env_int("BUZ_ETA_CHANGE_DAYS", 14, minimum=1)
+BUZ_ETA_HISTORY_DAYS = env_int("BUZ_ETA_HISTORY_DAYS", 400, minimum=30)
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
 
 # A link opened by a whole office at once: the rendered page is reused for this

@@ -33,6 +33,7 @@ from odata.client import get_client
 from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
 from odata.leases import lease_acquire, lease_release, lease_renew, lease_wait
 from odata.models import UpstreamCache
+from odata.signals import live_rows_fetched
 from odata.targets import FetchTarget
 
 log = logging.getLogger(__name__)
@@ -248,6 +249,11 @@ def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> 
     )
     # The account answered: whatever cooled it down is over.
     UpstreamCache.objects.filter(instance=target.instance, cooldown_until__isnull=False).update(cooldown_until=None)
+    for receiver, outcome in live_rows_fetched.send_robust(
+        sender=FetchTarget, target=target, key=key, rows=rows, fetched_at=now
+    ):
+        if isinstance(outcome, Exception):
+            log.error("a receiver of live rows failed (%s): %r", getattr(receiver, "__name__", receiver), outcome)
     return FetchResult(target=target, source=Source.LIVE, rows=_tagged(rows, target.instance), fetched_at=now)
 
 

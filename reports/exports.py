@@ -12,7 +12,7 @@ import csv
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 
 from django.conf import settings
@@ -42,6 +42,9 @@ FIXED_VALUES: dict[str, Callable[[OrderBlock, ReportLine], Any]] = {
     "Descn": lambda order, line: line.descn,
     "Instance": lambda order, line: order.instance,
     "FixedLine": lambda order, line: _number(line.fields.get("FixedLine")),
+    # ETA history: the first date ever promised, and the day the date last moved.
+    "FirstPromised": lambda order, line: order.first_promised,
+    "EtaChangedAt": lambda order, line: _local_date(order.eta_changed_at),
 }
 FIXED_COLUMNS = tuple(FIXED_VALUES)
 # Matched against the name lower-cased with everything but letters and digits removed.
@@ -60,7 +63,10 @@ COLUMN_WIDTHS = {
     "Descn": 30,
     "Instance": 9,
     "FixedLine": 9,
+    "FirstPromised": 14,
+    "EtaChangedAt": 14,
 }
+DATE_COLUMNS = ("DateScheduled", "FirstPromised", "EtaChangedAt")
 NUMERIC_COLUMNS = {"Qty"}  # upstream fields exported as numbers
 
 
@@ -81,6 +87,10 @@ def export_columns(extra: Iterable[str] | None = None) -> list[str]:
 def neutralise(value: str) -> str:
     """A leading quote stops a spreadsheet reading the cell as a formula."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    return timezone.localtime(moment).date() if moment else None
 
 
 def _number(value: Any) -> Any:
@@ -155,13 +165,14 @@ def xlsx_file(orders: Iterable[OrderBlock], columns: list[str]) -> IO[bytes]:
         header.append(cell)
     sheet.append(header)
 
-    date_column = columns.index("DateScheduled")
+    date_columns = [columns.index(name) for name in DATE_COLUMNS if name in columns]
     for row in export_rows(orders, columns):
         values: list[Any] = [neutralise(v) if isinstance(v, str) else v for v in row]
-        if values[date_column] is not None:
-            cell = WriteOnlyCell(sheet, value=values[date_column])
-            cell.number_format = "d mmm yyyy"
-            values[date_column] = cell
+        for index in date_columns:
+            if values[index] is not None:
+                cell = WriteOnlyCell(sheet, value=values[index])
+                cell.number_format = "d mmm yyyy"
+                values[index] = cell
         sheet.append(values)
 
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse streams it, then closes it

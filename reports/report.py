@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from customers.models import Customer
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
 from odata.services import FetchResult, Source, cache_peek, fetch_targets, in_blackout
+from reports.history import history_attach
 from reports.rules import OrderBlock, ReportFilters, build_orders, filter_options, filter_orders
 from statuses.selectors import status_names_active
 
@@ -170,6 +171,7 @@ def report_from_results(
         finished_statuses=settings.BUZ_FINISHED_STATUSES,
         tz=business_tz(),
     )
+    orders = history_attach(orders)
     return Report(
         customer_name=customer.display_name,
         obfuscated_id=customer.obfuscated_id,
@@ -242,6 +244,9 @@ def report_as_data(report: Report) -> dict:
                 "customer": order.customer,
                 "expected": order.eta.isoformat() if order.eta else None,
                 "expected_display": order.eta_display,
+                "first_promised": _iso_date(order.first_promised),
+                "previous_eta": _iso_date(order.previous_eta),
+                "eta_changed_at": _iso_date(order.eta_changed_at and timezone.localtime(order.eta_changed_at).date()),
                 "lines": [
                     {"line": line.line_no, "item": line.item, "group": line.group, "status": line.status}
                     for line in order.lines
@@ -250,6 +255,10 @@ def report_as_data(report: Report) -> dict:
             for order in report.visible_orders
         ],
     }
+
+
+def _iso_date(day) -> str | None:
+    return day.isoformat() if day else None
 
 
 def report_meta(report: Report) -> dict:

@@ -113,14 +113,57 @@ class OrderBlock:
     customer: str
     eta: date | None
     lines: list[ReportLine]
+    # From ETA history (reports.history), when it has this order at this ETA.
+    first_promised: date | None = None
+    previous_eta: date | None = None
+    eta_changed_at: datetime | None = None
+    moved_recently: bool = False  # the ETA changed within BUZ_ETA_CHANGE_DAYS
 
     @property
     def key(self) -> str:
         return f"{self.instance}-{self.ref_no}"
 
     @property
+    def moved_later(self) -> bool:
+        return bool(self.previous_eta and self.eta and self.eta > self.previous_eta)
+
+    @property
     def eta_display(self) -> str:
         return format_date(self.eta)
+
+
+# A DateScheduled further than this from today is a data-entry slip (0001-01-01, 2099…), not a promise.
+PLAUSIBLE_ETA_DAYS = 5 * 366
+
+
+def order_eta(rows: Iterable[Mapping[str, Any]], tz: tzinfo, today: date | None = None) -> date | None:
+    """An order's ETA: the latest DateScheduled of its lines, as a calendar date in `tz`.
+
+    Unreadable or implausibly distant dates are ignored; an order with none is undated.
+    """
+    today = today or datetime.now(tz).date()
+    dates = [
+        day
+        for day in (calendar_date(row.get("DateScheduled"), tz) for row in rows)
+        if day and abs((day - today).days) <= PLAUSIBLE_ETA_DAYS
+    ]
+    return max(dates) if dates else None
+
+
+def group_rows(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
+    """Rows by order, `(Instance, RefNo)`; rows missing either are dropped (and counted in the log)."""
+    grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    dropped = 0
+    for row in rows:
+        ref_no = text(row.get("RefNo"))
+        instance = text(row.get("Instance"))
+        if not ref_no or not instance:
+            dropped += 1
+            continue
+        grouped.setdefault((instance, ref_no), []).append(row)
+    if dropped:
+        log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
+    return grouped
 
 
 def is_finished(raw_statuses: Iterable[str], finished: frozenset[str]) -> bool:
@@ -141,24 +184,13 @@ def build_orders(
 ) -> list[OrderBlock]:
     """Group rows into open orders, sorted and de-duplicated (interface §6)."""
     finished = frozenset(s.strip().casefold() for s in finished_statuses)
-    grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    dropped = 0
-    for row in rows:
-        ref_no = text(row.get("RefNo"))
-        instance = text(row.get("Instance"))
-        if not ref_no or not instance:
-            dropped += 1
-            continue
-        grouped.setdefault((instance, ref_no), []).append(row)
-    if dropped:
-        log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
-
+    grouped = group_rows(rows)
+    today = datetime.now(tz).date()
     orders = []
     for (instance, ref_no), order_rows in grouped.items():
         if is_finished((text(r.get("ProductionStatus")) for r in order_rows), finished):
             continue
-        dates = [d for d in (calendar_date(r.get("DateScheduled"), tz) for r in order_rows) if d]
-        eta = max(dates) if dates else None
+        eta = order_eta(order_rows, tz, today)
         orders.append(_order_block(instance, ref_no, eta, order_rows, status_names))
 
     orders.sort(key=lambda o: (o.eta is None, o.eta or date.min, _ref_sort_key(o.ref_no), o.instance))
@@ -205,6 +237,7 @@ def _order_block(
 
 FILTER_KEYS = ("status", "group", "supplier")
 SEARCH_KEY = "q"
+CHANGED_KEY = "changed"  # ?changed=recent: only orders whose ETA moved within BUZ_ETA_CHANGE_DAYS
 # The Flask app's names, still in links customers shared. A new name wins when both are given;
 # the old menus' "All" meant no filter.
 LEGACY_FILTER_KEYS = {"statusFilter": "status", "groupFilter": "group", "supplierFilter": "supplier"}
@@ -221,7 +254,8 @@ def filter_query(query: Mapping[str, list[str]]) -> list[tuple[str, str]]:
             legacy = next(old for old, new in LEGACY_FILTER_KEYS.items() if new == key)
             values = [v for v in query.get(legacy, ()) if v.strip().casefold() not in LEGACY_NO_FILTER]
         pairs += [(key, value) for value in values]
-    return pairs + [(SEARCH_KEY, value.strip()) for value in search]
+    changed = [(CHANGED_KEY, "recent")] if any(v.strip() for v in query.get(CHANGED_KEY, ())) else []
+    return pairs + [(SEARCH_KEY, value.strip()) for value in search] + changed
 
 
 MAX_FILTER_VALUES = 20
@@ -240,18 +274,20 @@ class ReportFilters:
     group: frozenset[str] = frozenset()
     supplier: frozenset[str] = frozenset()
     search: str = ""  # in order number, reference, item and room
+    changed: bool = False  # only orders whose ETA moved recently
 
     @classmethod
     def from_values(cls, **values: Iterable[str]) -> ReportFilters:
         sets = {k: frozenset(v.strip().casefold() for v in values.get(k, ()) if v.strip()) for k in FILTER_KEYS}
         search = " ".join(v.strip() for v in values.get(SEARCH_KEY, ()) if v.strip())
-        return cls(**sets, search=search.casefold())
+        changed = any(v.strip() for v in values.get(CHANGED_KEY, ()))
+        return cls(**sets, search=search.casefold(), changed=changed)
 
     @classmethod
     def parse(cls, values: Mapping[str, Iterable[str]]) -> ReportFilters:
         """Filters from request input, refusing absurd amounts (FilterError) rather than working on them."""
         checked: dict[str, list[str]] = {}
-        for key in (*FILTER_KEYS, SEARCH_KEY):
+        for key in (*FILTER_KEYS, SEARCH_KEY, CHANGED_KEY):
             given = list(values.get(key, ()))
             if len(given) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_LENGTH for v in given):
                 raise FilterError(f"Too many or too long values for '{key}'.")
@@ -260,7 +296,7 @@ class ReportFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.group or self.supplier or self.search)
+        return bool(self.status or self.group or self.supplier or self.search or self.changed)
 
     def matches(self, order: OrderBlock, line: ReportLine) -> bool:
         return (
@@ -268,6 +304,7 @@ class ReportFilters:
             and (not self.group or line.group.casefold() in self.group)
             and (not self.supplier or order.instance.casefold() in self.supplier)
             and (not self.search or self._found(order, line))
+            and (not self.changed or order.moved_recently)
         )
 
     def _found(self, order: OrderBlock, line: ReportLine) -> bool:

@@ -6,6 +6,7 @@ functions, so it always matches what is served.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from customers.models import Customer
 from customers.selectors import customer_by_link
 from customers.services import customer_create, customer_delete, customer_update
 from reports.exports import export_response
+from reports.history import eta_changes_for_customer
 from reports.jobs import job_start_or_join
 from reports.report import ReportUnavailable, report_as_data, report_meta
 from reports.rules import MAX_FILTER_VALUES, FilterError, ReportFilters
@@ -160,6 +162,7 @@ Name = Field(min_length=1, max_length=200, pattern=NAME_TEXT)
 AccountName = Field(default="", max_length=200, pattern=PLAIN_TEXT)
 FilterValue = Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)]
 LinkId = Path(..., pattern=f"^{LINK_ID_PATTERN}$", description="The secret id in the customer's link.")
+SINCE = Query(None, description="Only changes detected at or after this ISO date-time.")
 FieldType = Literal[Customer.CUSTOMER_NAME, Customer.CUSTOMER_GROUP]
 
 # The rule the database also holds: a customer has a DD name, a CBR name, or both.
@@ -194,6 +197,7 @@ class Filters(Schema):
     group: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
     supplier: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
     q: FilterValue = Field(default="", description="Search in order number, reference, item and room.")
+    changed: bool = Field(default=False, description="Only orders whose expected date moved recently.")
 
 
 class ErrorOut(Schema):
@@ -246,7 +250,7 @@ def envelope(data, **meta) -> dict:
 def _filters(query: Filters) -> ReportFilters:
     try:
         values = query.model_dump()
-        return ReportFilters.parse({**values, "q": [values["q"]]})
+        return ReportFilters.parse({**values, "q": [values["q"]], "changed": ["recent"] if values["changed"] else []})
     except FilterError as exc:
         raise HttpError(400, str(exc)) from exc
 
@@ -303,6 +307,32 @@ def reports_get(request, query: Query[Filters], obfuscated_id: str = LinkId):
     customer = _customer(obfuscated_id)
     report = report_for_export(customer=customer, filters=_filters(query))
     return {"data": report_as_data(report), "meta": report_meta(report)}
+
+
+@api.get("/customers/{obfuscated_id}/eta-changes", tags=["reports"], response={200: dict, **ERRORS})
+def customers_eta_changes(
+    request,
+    obfuscated_id: str = LinkId,
+    since: datetime | None = SINCE,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+):
+    """Every change of the customer's orders' expected dates, newest first: from, to and days (later > 0)."""
+    if since is not None and since.tzinfo is None:
+        since = timezone.make_aware(since)
+    changes = eta_changes_for_customer(_customer(obfuscated_id), since=since)
+    page = [
+        {
+            "instance": change.order.instance,
+            "ref_no": change.order.ref_no,
+            "from": change.from_eta.isoformat(),
+            "to": change.to_eta.isoformat(),
+            "days": change.days,
+            "detected_at": change.detected_at.isoformat(),
+        }
+        for change in changes[offset : offset + limit]
+    ]
+    return envelope(page, count=changes.count(), limit=limit, offset=offset)
 
 
 @api.post("/reports/{obfuscated_id}/generate", tags=["reports"], response={202: dict, **ERRORS})

@@ -272,6 +272,7 @@ EXPECTED = {
     ("post", "/api/v1/customers"),
     ("get", "/api/v1/customers/{obfuscated_id}"),
     ("patch", "/api/v1/customers/{obfuscated_id}"),
+    ("get", "/api/v1/customers/{obfuscated_id}/eta-changes"),
     ("delete", "/api/v1/customers/{obfuscated_id}"),
     ("get", "/api/v1/reports/{obfuscated_id}"),
     ("post", "/api/v1/reports/{obfuscated_id}/generate"),

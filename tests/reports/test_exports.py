@@ -25,6 +25,8 @@ HEADER = [
     "Descn",
     "Instance",
     "FixedLine",
+    "FirstPromised",
+    "EtaChangedAt",
     "Customer",
     "Qty",
     "Location",
@@ -154,7 +156,9 @@ def test_csv_has_a_bom_the_header_and_rows_in_the_pages_order(client, customer):
         ("3", "", "1"),
     ]
     assert rows[1][2:7] == ["Sewing", "Curtains", "Wave Curtain", "Smith - upstairs", "DD"]
-    assert rows[1][8:] == ["Northside Window Co", "2", "Bed 2"]
+    # First seen now, never moved: the first promise is today's date, no change date.
+    assert rows[1][8:10] == ["6 Dec 2026", ""]
+    assert rows[1][10:] == ["Northside Window Co", "2", "Bed 2"]
 
 
 @responses.activate
@@ -212,7 +216,10 @@ def test_xlsx_has_a_bold_frozen_header_real_dates_and_numbers(client, customer):
     assert date_cell.number_format == "d mmm yyyy"
     assert sheet.cell(row=3, column=2).value is None  # unknown date: empty
     assert sheet.cell(row=2, column=8).value == 3 and sheet.cell(row=2, column=8).data_type == "n"
-    assert sheet.cell(row=2, column=10).value == 2  # Qty as a number
+    first_promised = sheet.cell(row=2, column=9)
+    assert first_promised.is_date and first_promised.number_format == "d mmm yyyy"
+    assert sheet.cell(row=2, column=10).value is None  # never moved
+    assert sheet.cell(row=2, column=12).value == 2  # Qty as a number
 
 
 # --- filters, names, empty, bad input ---------------------------------------------------------------

@@ -1,0 +1,243 @@
+"""ETA history: what each order was promised, and every time that promise moved.
+
+Recorded from every successful live fetch (odata sends `live_rows_fetched` from the one
+fetch path that page, job, prewarm and API share), never from cached or stale data, so a
+blackout cannot make dates look like they moved. Cost per fetch: a bulk read of the
+account's known orders and bulk writes; only real changes cost a statement each.
+
+Exactly once: a change is written as `UPDATE … SET current_eta = new WHERE current_eta
+= old`, and its event only when that update took the row. Two fetches seeing the same
+change at once (a customer and its group, two workers) record it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from reports.models import EtaChange, OrderEta
+from reports.rules import OrderBlock, is_finished, order_eta, text
+
+log = logging.getLogger(__name__)
+
+# Keeps IN (…) lists inside every database's parameter limit (SQLite's is the smallest).
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SeenOrder:
+    """An open order as one fetch returned it."""
+
+    ref_no: str
+    eta: date | None
+    customer_name: str
+    production_line: str
+
+
+@dataclass
+class RecordSummary:
+    new: int = 0
+    moved: int = 0
+    dated: int = 0
+    closed: int = 0
+    reopened: int = 0
+
+
+def seen_orders(rows: Iterable[Mapping[str, Any]], *, tz, today: date) -> dict[str, SeenOrder]:
+    """The open orders in one account's rows, by RefNo, under the report's own rules (§6)."""
+    finished = frozenset(s.strip().casefold() for s in settings.BUZ_FINISHED_STATUSES)
+    by_ref: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:  # one account's rows: the order is its RefNo
+        if ref_no := text(row.get("RefNo")):
+            by_ref.setdefault(ref_no, []).append(row)
+    seen = {}
+    for ref_no, order_rows in by_ref.items():
+        if is_finished((text(r.get("ProductionStatus")) for r in order_rows), finished):
+            continue
+        lines = Counter(text(r.get("ProductionLine")) for r in order_rows if text(r.get("ProductionLine")))
+        seen[ref_no] = SeenOrder(
+            ref_no=ref_no,
+            eta=order_eta(order_rows, tz, today),
+            customer_name=next((text(r.get("Customer")) for r in order_rows if text(r.get("Customer"))), ""),
+            production_line=lines.most_common(1)[0][0] if lines else "",
+        )
+    return seen
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def eta_record_fetch(
+    *, key: str, instance: str, name: str, is_group: bool, rows: list[dict[str, Any]], fetched_at: datetime
+) -> RecordSummary:
+    """Record what one successful live fetch (cache key `key`) says about its orders' ETAs."""
+    tz = timezone.get_default_timezone()  # TIME_ZONE is BUZ_TIMEZONE
+    seen = seen_orders(rows, tz=tz, today=timezone.localtime(fetched_at, tz).date())
+    summary = RecordSummary()
+
+    # What we knew: the orders this fetch returned, and those it is answerable for (to close).
+    known: dict[str, OrderEta] = {}
+    for refs in _chunks(list(seen)):
+        known.update({o.ref_no: o for o in OrderEta.objects.filter(instance=instance, ref_no__in=refs)})
+    covers = Q(seen_by=key) if is_group else Q(seen_by=key) | Q(customer_key=name.casefold())
+    open_before = OrderEta.objects.open().filter(covers, instance=instance).values_list("pk", "ref_no")
+    to_close = [pk for pk, ref_no in open_before if ref_no not in seen]
+
+    new = [
+        OrderEta(
+            instance=instance,
+            ref_no=order.ref_no,
+            customer_key=order.customer_name.casefold(),
+            customer_name=order.customer_name,
+            production_line=order.production_line,
+            seen_by=key,
+            first_eta=order.eta,
+            current_eta=order.eta,
+            first_seen_at=fetched_at,
+        )
+        for order in seen.values()
+        if order.ref_no not in known
+    ]
+    moves: list[tuple[OrderEta, SeenOrder]] = []
+    dated: list[tuple[OrderEta, SeenOrder]] = []
+    reopen: list[int] = []
+    retag: list[int] = []
+    for ref_no, record in known.items():
+        order = seen[ref_no]
+        if order.eta and record.current_eta and order.eta != record.current_eta:
+            moves.append((record, order))
+        elif order.eta and record.current_eta is None:
+            dated.append((record, order))  # a first date is not a move
+        if record.closed_at is not None:
+            reopen.append(record.pk)
+        if record.seen_by != key:
+            retag.append(record.pk)
+
+    with transaction.atomic():
+        OrderEta.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
+        summary.new = len(new)
+        events = []
+        for record, order in moves:
+            taken = OrderEta.objects.filter(pk=record.pk, current_eta=record.current_eta).update(
+                current_eta=order.eta, previous_eta=record.current_eta, eta_changed_at=fetched_at
+            )
+            if taken:
+                events.append(
+                    EtaChange(
+                        order_id=record.pk,
+                        from_eta=record.current_eta,
+                        to_eta=order.eta,
+                        days=(order.eta - record.current_eta).days,
+                        production_line=order.production_line or record.production_line,
+                        detected_at=fetched_at,
+                    )
+                )
+        EtaChange.objects.bulk_create(events)
+        summary.moved = len(events)
+        for record, order in dated:
+            summary.dated += OrderEta.objects.filter(pk=record.pk, current_eta__isnull=True).update(
+                current_eta=order.eta, first_eta=record.first_eta or order.eta
+            )
+        for pks in _chunks(reopen):
+            summary.reopened += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=False).update(closed_at=None)
+        for pks in _chunks(retag):
+            OrderEta.objects.filter(pk__in=pks).update(seen_by=key)
+        for pks in _chunks(to_close):
+            summary.closed += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=True).update(closed_at=fetched_at)
+    if summary.moved or summary.closed or summary.reopened:
+        # The cache key, not the customer's name: log lines reach Sentry.
+        log.info("ETA history for %s: %s", key.split(":", 1)[0], summary)
+    return summary
+
+
+def record_live_rows(sender, *, target, key: str, rows: list[dict[str, Any]], fetched_at: datetime, **kwargs) -> None:
+    """Receiver of odata's `live_rows_fetched`: history must never break a fetch that worked."""
+    try:
+        eta_record_fetch(
+            key=key,
+            instance=target.instance,
+            name=target.name,
+            is_group=target.is_group,
+            rows=rows,
+            fetched_at=fetched_at,
+        )
+    except Exception:
+        log.exception("recording ETA history failed for a fetch of %s", target.instance)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def change_window_start(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=settings.BUZ_ETA_CHANGE_DAYS)
+
+
+def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> list[OrderBlock]:
+    """The orders with what history knows of them (first promise, last move). One read per account."""
+    by_instance: dict[str, list[str]] = {}
+    for order in orders:
+        by_instance.setdefault(order.instance, []).append(order.ref_no)
+    records: dict[tuple[str, str], OrderEta] = {}
+    for instance, refs in by_instance.items():
+        for chunk in _chunks(refs):
+            for record in OrderEta.objects.filter(instance=instance, ref_no__in=chunk).only(
+                "instance", "ref_no", "first_eta", "current_eta", "previous_eta", "eta_changed_at"
+            ):
+                records[(record.instance, record.ref_no)] = record
+    recent_since = change_window_start(now)
+    attached = []
+    for order in orders:
+        record = records.get((order.instance, order.ref_no))
+        if record is None:
+            attached.append(order)
+            continue
+        # The move is only told when the page shows the date history moved to (a cached page may be older).
+        same = record.current_eta == order.eta and record.previous_eta is not None
+        attached.append(
+            replace(
+                order,
+                first_promised=record.first_eta,
+                previous_eta=record.previous_eta if same else None,
+                eta_changed_at=record.eta_changed_at if same else None,
+                moved_recently=bool(same and record.eta_changed_at and record.eta_changed_at >= recent_since),
+            )
+        )
+    return attached
+
+
+def customer_orders(customer) -> Q:
+    """Which OrderEta rows are the customer's: returned by its fetches, or placed under its names."""
+    from odata.models import UpstreamCache
+    from odata.services import cache_key
+
+    wanted = Q(pk__in=[])
+    for target in customer.fetch_targets:
+        key = cache_key(target)
+        names = {target.name.casefold()}
+        if target.is_group:
+            # Members are whoever BuzManager put in the group's rows: an order last seen
+            # through a member's own link still belongs to the group.
+            entry = UpstreamCache.objects.filter(key=key).only("rows").first()
+            names = {text(row.get("Customer")).casefold() for row in (entry.rows if entry else [])} - {""}
+        wanted |= Q(instance=target.instance) & (Q(seen_by=key) | Q(customer_key__in=names))
+    return wanted
+
+
+def eta_changes_for_customer(customer, *, since: datetime | None = None):
+    """The customer's ETA changes, newest first (the API's eta-changes list)."""
+    orders = OrderEta.objects.filter(customer_orders(customer))
+    changes = EtaChange.objects.filter(order__in=orders).select_related("order")
+    if since is not None:
+        changes = changes.filter(detected_at__gte=since)
+    return changes.order_by("-detected_at", "-id")
