@@ -312,6 +312,9 @@ BUZ_EXPORT_EXTRA_COLUMNS = env_list("BUZ_EXPORT_EXTRA_COLUMNS", ["Customer", "Qt
 
 _HAS_CREDENTIALS = any(env_is_set(f"BUZ_{acc}_USERNAME") for acc in ("DD", "CBR"))
 BUZ_DEMO = env_bool("BUZ_DEMO", IS_DEVELOPMENT and not _HAS_CREDENTIALS)
+# Every customer's data refreshed this often (0: only the daily prewarm and visitors), so ETA
+# history and alerts see a move within the hour; the demo refreshes often to show the simulator's.
+BUZ_REFRESH_MINUTES = env_int("BUZ_REFRESH_MINUTES", 3 if BUZ_DEMO else 60, minimum=0)
 # The built-in simulator (manage.py buz_simulator) and the login it accepts.
 BUZ_SIMULATOR_URL = env_str("BUZ_SIMULATOR_URL", "http://127.0.0.1:8765/reports").rstrip("/")
 BUZ_SIMULATOR_USERNAME = env_str("BUZ_SIMULATOR_USERNAME", "buzeta")

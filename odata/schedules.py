@@ -54,3 +54,29 @@ def daily_schedule_upsert(*, name: str, func: str, at: time, kwargs: str = "") -
         changed.append("next_run")
     if changed:
         schedule.save(update_fields=changed)
+
+
+def minutes_schedule_upsert(*, name: str, func: str, minutes: int) -> None:
+    """A schedule every `minutes` (0 removes it); upserted by name like the daily ones."""
+    from django_q.models import Schedule
+
+    if minutes <= 0:
+        Schedule.objects.filter(name=name).delete()
+        return
+    schedule, created = Schedule.objects.get_or_create(
+        name=name,
+        defaults={
+            "func": func,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": minutes,
+            "next_run": timezone.now() + timedelta(minutes=minutes),
+            "repeats": -1,
+        },
+    )
+    if not created and (schedule.func, schedule.minutes, schedule.schedule_type) != (
+        func,
+        minutes,
+        Schedule.MINUTES,
+    ):
+        schedule.func, schedule.minutes, schedule.schedule_type = func, minutes, Schedule.MINUTES
+        schedule.save(update_fields=["func", "minutes", "schedule_type"])

@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from reports.history import change_window_start
 from reports.report import Report, SourceInfo, account_label, business_tz, time_text
-from reports.rules import MONTHS, SEARCH_KEY, OrderBlock
+from reports.rules import MONTHS, SEARCH_KEY, OrderBlock, format_date
 
 # A page holds whole orders: up to this many, and stops adding orders past this many lines.
 PAGE_MAX_ORDERS = 25
@@ -108,6 +109,27 @@ class ReportPage:
         return NextDelivery(order, short_date(order.eta), days_from_today(order.eta, self.today), not upcoming)
 
     @cached_property
+    def moved_orders(self) -> int:
+        """Orders whose ETA moved within BUZ_ETA_CHANGE_DAYS."""
+        return sum(1 for o in self.report.orders if o.moved_recently)
+
+    @cached_property
+    def moves_since(self) -> str:
+        return format_date(timezone.localtime(change_window_start(), business_tz()).date())
+
+    @property
+    def changed_query(self) -> str:
+        return urlencode({"changed": "recent"})
+
+    def move_text(self, order: OrderBlock) -> str:
+        """`Moved from 12 Dec 2026 to 19 Dec 2026, 3 days ago` (or `Brought forward…`); blank if not recent."""
+        if not order.moved_recently or not order.previous_eta or not order.eta:
+            return ""
+        verb = "Moved" if order.moved_later else "Brought forward"
+        when = days_from_today(timezone.localtime(order.eta_changed_at, business_tz()).date(), self.today)
+        return f"{verb} from {format_date(order.previous_eta)} to {format_date(order.eta)}, {when}"
+
+    @cached_property
     def undated_orders(self) -> int:
         return sum(1 for o in self.report.orders if not o.eta)
 
@@ -192,6 +214,8 @@ class ReportPage:
                 parts.append(f"{label} " + " or ".join(f"“{v}”" for v in values))
         if self.search:
             parts.append(f"“{self.search}”")
+        if self.report.filters.changed:
+            parts.append(f"a new date since {self.moves_since}")
         return ", ".join(parts)
 
     # --- the orders of this page ---------------------------------------------------------------------
@@ -249,6 +273,7 @@ class ReportPage:
                     "stages": statuses.most_common(),
                     "label": account_label(order.instance) if order.ref_no in ambiguous else "",
                     "all_lines": len(self._all_lines.get(order.key, order.lines)),
+                    "moved": self.move_text(order),
                 }
             )
         return shown

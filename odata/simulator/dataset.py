@@ -228,3 +228,31 @@ def _add_order(rng: random.Random, data: Dataset, account: str, customer: str, r
             "TotalExGst": round(rng.uniform(300, 9000), 2),
         }
     )
+
+
+def slip_dates(data: Dataset, *, seed: int, round_no: int, orders: int = 3) -> list[tuple[str, str, int]]:
+    """Move a few open orders' dates, as a factory reschedules: most later, some earlier.
+
+    Round `round_no` always moves the same orders by the same days (same seed), so a
+    demo or a test sees the same changes every time. Returns (account, RefNo, days).
+    """
+    rng = random.Random(f"{seed}-slip-{round_no}")
+    by_order: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for account, rows in data.jobs.items():
+        for row in rows:
+            if row["DateScheduled"] and row["OrderStatus"] == "Work in Progress":
+                by_order.setdefault((account, row["RefNo"]), []).append(row)
+    moved = []
+    for index, key in enumerate(rng.sample(sorted(by_order), min(orders, len(by_order)))):
+        days = -rng.randint(1, 4) if index % 3 == 2 else rng.randint(2, 9)
+        for row in by_order[key]:
+            row["DateScheduled"] = _shift(row["DateScheduled"], days)
+        moved.append((*key, days))
+    return moved
+
+
+def _shift(stamp: str, days: int) -> str:
+    """The same timestamp `days` later, spelt as it was (`…Z` or `….000Z`)."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(days=days)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (".000Z" if stamp.endswith(".000Z") else "Z")

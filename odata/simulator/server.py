@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from odata.simulator.dataset import ACCOUNTS, Dataset, build_dataset
+from odata.simulator.dataset import ACCOUNTS, Dataset, build_dataset, slip_dates
 from odata.simulator.filters import FilterError, parse_filter
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ class SimulatorConfig:
     error_rate: float = 0.0  # share of requests answered 500, for flakiness drills
     seed: int = 20261122
     today: date | None = None
+    slip_every: float = 0.0  # seconds between rounds of rescheduled orders; 0: dates never move
+    slip_orders: int = 3  # orders moved each round
 
 
 @dataclass
@@ -55,7 +57,23 @@ class SimulatorServer(ThreadingHTTPServer):
         self.records: list[RequestRecord] = []
         self._records_lock = threading.Lock()
         self._random = random.Random(config.seed)
+        self._started = clock.monotonic()
+        self._slip_rounds = 0
+        self._slip_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def apply_due_slips(self) -> None:
+        """Reschedule orders for every `slip_every` seconds since start (deterministic by round)."""
+        if self.config.slip_every <= 0:
+            return
+        due = int((clock.monotonic() - self._started) / self.config.slip_every)
+        with self._slip_lock:
+            while self._slip_rounds < due:
+                self._slip_rounds += 1
+                moved = slip_dates(
+                    self.dataset, seed=self.config.seed, round_no=self._slip_rounds, orders=self.config.slip_orders
+                )
+                log.info("simulator round %d rescheduled %s", self._slip_rounds, moved)
 
     @property
     def root_url(self) -> str:
@@ -88,6 +106,9 @@ class SimulatorServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm on, a kept-alive
+    # connection waits for the client's delayed ACK (~40 ms) between them.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
@@ -140,6 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.flaky():
             self._error(500, "An error has occurred.")
             return 500
+        self.server.apply_due_slips()
         rows = self.server.dataset.entity(account, entity_set)
         if rows is None:
             self._error(404, f"No entity set named '{entity_set}'")

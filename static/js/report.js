@@ -59,7 +59,7 @@
   }
 
   form.addEventListener("change", function (event) {
-    if (event.target.matches("select")) show(queryOfForm());
+    if (event.target.matches("select, input[type=checkbox]")) show(queryOfForm());
   });
   form.addEventListener("input", function (event) {
     if (!event.target.matches("[data-search]")) return;
@@ -72,6 +72,7 @@
     if (!clear) return;
     event.preventDefault();
     form.querySelectorAll("select").forEach(function (select) { select.value = ""; });
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
     var search = form.querySelector("[data-search]");
     if (search) search.value = "";
     show("");

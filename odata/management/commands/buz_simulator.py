@@ -23,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--timezone", default="Australia/Sydney")
         parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 500")
         parser.add_argument("--seed", type=int, default=20261122)
+        parser.add_argument(
+            "--slip-every",
+            type=float,
+            default=120.0,
+            help="seconds between rounds in which a few orders' dates move (the factory reschedules); 0: never",
+        )
+        parser.add_argument("--slip-orders", type=int, default=3, help="orders rescheduled each round")
 
     def handle(self, *args, **options):
         from django.conf import settings
@@ -38,6 +45,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--blackout must look like 10:00-16:00 or be 'off' ({exc})") from exc
         if options["page_size"] < 1 or options["latency"] < 0 or not 0 <= options["error_rate"] <= 1:
             raise CommandError("--page-size must be ≥ 1, --latency ≥ 0 and --error-rate between 0 and 1")
+        if options["slip_every"] < 0 or options["slip_orders"] < 0:
+            raise CommandError("--slip-every and --slip-orders must be ≥ 0")
         config = SimulatorConfig(
             username=options["username"] or settings.BUZ_SIMULATOR_USERNAME,
             password=options["password"] if options["password"] is not None else settings.BUZ_SIMULATOR_PASSWORD,
@@ -47,12 +56,15 @@ class Command(BaseCommand):
             timezone=options["timezone"],
             error_rate=options["error_rate"],
             seed=options["seed"],
+            slip_every=options["slip_every"],
+            slip_orders=options["slip_orders"],
         )
         server = make_server(config, host=options["host"], port=options["port"])
         window = options["blackout"] if blackout else "off"
         self.stdout.write(
             f"BuzManager simulator on {server.root_url}/DESDR and /WATSO "
-            f"(latency {config.latency}s, page size {config.page_size}, blackout {window})"
+            f"(latency {config.latency}s, page size {config.page_size}, blackout {window}, "
+            f"{config.slip_orders} orders rescheduled every {config.slip_every:g}s)"
         )
         try:
             server.serve_forever()
