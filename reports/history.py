@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.services import Actor, audit_record
 from reports.models import EtaChange, OrderEta
 from reports.rules import OrderBlock, is_finished, order_eta, text
 
@@ -241,3 +242,25 @@ def eta_changes_for_customer(customer, *, since: datetime | None = None):
     if since is not None:
         changes = changes.filter(detected_at__gte=since)
     return changes.order_by("-detected_at", "-id")
+
+
+# --- retention -----------------------------------------------------------------------------
+
+
+def history_purge(*, actor: Actor, older_than_days: int | None = None, dry_run: bool = False) -> tuple[int, int]:
+    """Delete change events and closed orders older than BUZ_ETA_HISTORY_DAYS: (events, orders)."""
+    days = settings.BUZ_ETA_HISTORY_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    old_orders = OrderEta.objects.filter(closed_at__lt=cutoff)
+    old_events = EtaChange.objects.filter(Q(detected_at__lt=cutoff) | Q(order__in=old_orders))
+    counts = (old_events.count(), old_orders.count())
+    if not dry_run and any(counts):
+        with transaction.atomic():
+            old_events.delete()
+            old_orders.delete()
+            audit_record(
+                actor=actor,
+                action="purged ETA history",
+                summary=f"{counts[0]} ETA changes and {counts[1]} closed orders older than {days} days deleted",
+            )
+    return counts

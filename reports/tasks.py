@@ -1,6 +1,7 @@
 """django-q2 entry points: take an id, call a service."""
 
 from audit.services import Actor
+from reports.history import history_purge
 from reports.jobs import job_run, jobs_purge
 from reports.schedules import PURGE_JOBS_DAYS, PURGE_JOBS_SCHEDULE
 
@@ -10,5 +11,10 @@ def run_report_job(job_id: str) -> None:
 
 
 def purge_jobs_task(days: int = PURGE_JOBS_DAYS) -> str:
-    count = jobs_purge(actor=Actor.for_schedule(PURGE_JOBS_SCHEDULE), older_than_days=days)
-    return f"purged {count} finished report jobs older than {days} days"
+    actor = Actor.for_schedule(PURGE_JOBS_SCHEDULE)
+    count = jobs_purge(actor=actor, older_than_days=days)
+    events, orders = history_purge(actor=actor)
+    return (
+        f"purged {count} finished report jobs older than {days} days, "
+        f"{events} ETA changes and {orders} closed orders past BUZ_ETA_HISTORY_DAYS"
+    )

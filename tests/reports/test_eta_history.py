@@ -331,3 +331,27 @@ def test_the_eta_changes_of_another_customer_are_not_listed(moved_customer, make
     other = make_customer(display_name="Other", dd_name="Someone Else")
     api = Client(HTTP_X_API_KEY=api_key_create(name="tool", actor=TEST_ACTOR)[1])
     assert api.get(f"/api/v1/customers/{other.obfuscated_id}/eta-changes").json()["meta"]["count"] == 0
+
+
+# --- retention ----------------------------------------------------------------------------------------
+
+
+def test_purge_removes_old_events_and_long_closed_orders_only(settings):
+    from tests.conftest import run_command
+
+    settings.BUZ_ETA_HISTORY_DAYS = 400
+    record([order_line(), order_line(RefNo="600"), order_line(RefNo="700")])
+    record(
+        [order_line(DateScheduled="2026-12-09T00:00:00Z"), order_line(RefNo="600", DateScheduled="2026-12-10")],
+        at=NOW + timedelta(hours=1),
+    )
+    old = NOW - timedelta(days=401)
+    EtaChange.objects.filter(order__ref_no="512877").update(detected_at=old)  # an old move of an open order
+    OrderEta.objects.filter(ref_no="700").update(closed_at=old)  # long closed
+    output, code = run_command("purge_jobs", days=30, dry_run=True)
+    assert code == 0 and "would delete 1 ETA changes and 1 closed orders older than 400 days" in output
+    assert EtaChange.objects.count() == 2
+
+    run_command("purge_jobs", days=30)
+    assert [c.order.ref_no for c in EtaChange.objects.all()] == ["600"]
+    assert set(OrderEta.objects.values_list("ref_no", flat=True)) == {"512877", "600"}

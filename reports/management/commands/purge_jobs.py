@@ -1,12 +1,17 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import Actor
+from reports.history import history_purge
 from reports.jobs import jobs_purge
 from reports.schedules import PURGE_JOBS_DAYS
 
 
 class Command(BaseCommand):
-    help = f"Delete finished report jobs older than N days (also scheduled daily with {PURGE_JOBS_DAYS})."
+    help = (
+        f"Delete finished report jobs older than N days (also scheduled daily with {PURGE_JOBS_DAYS}), "
+        "and ETA changes and closed orders older than BUZ_ETA_HISTORY_DAYS."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, required=True, help="age in days of the finished jobs to delete")
@@ -15,8 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["days"] < 0:
             raise CommandError("--days must not be negative")
-        count = jobs_purge(
-            actor=Actor.for_command("purge_jobs"), older_than_days=options["days"], dry_run=options["dry_run"]
-        )
+        actor = Actor.for_command("purge_jobs")
+        count = jobs_purge(actor=actor, older_than_days=options["days"], dry_run=options["dry_run"])
+        events, orders = history_purge(actor=actor, dry_run=options["dry_run"])
         verb = "would delete" if options["dry_run"] else "deleted"
         self.stdout.write(f"{verb} {count} finished report jobs older than {options['days']} days")
+        self.stdout.write(
+            f"{verb} {events} ETA changes and {orders} closed orders older than {settings.BUZ_ETA_HISTORY_DAYS} days"
+        )
