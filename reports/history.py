@@ -264,3 +264,63 @@ def history_purge(*, actor: Actor, older_than_days: int | None = None, dry_run: 
                 summary=f"{counts[0]} ETA changes and {counts[1]} closed orders older than {days} days deleted",
             )
     return counts
+
+
+# --- where dates slip (staff) ----------------------------------------------------------------
+
+
+@dataclass
+class SlipWeek:
+    start: date
+    counts: dict[str, int]  # production line -> changes
+    average_days: float  # mean days moved (later positive)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class Slippage:
+    weeks: list[SlipWeek]
+    lines: list[str]  # production lines with changes in the period, most changes first
+    most_moved: list[OrderEta]  # open orders furthest from their first promise
+
+
+def slippage(
+    *, weeks: int = 12, instance: str = "", production_line: str = "", now: datetime | None = None, top: int = 20
+) -> Slippage:
+    """ETA changes per week (Monday to Sunday, business time) by production line, and the orders that moved most."""
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    tz = timezone.get_default_timezone()
+    today = timezone.localtime(now or timezone.now(), tz).date()
+    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    since = datetime.combine(first_monday, datetime.min.time(), tzinfo=tz)
+    changes = EtaChange.objects.filter(detected_at__gte=since)
+    orders = OrderEta.objects.open().filter(first_eta__isnull=False, current_eta__isnull=False)
+    if instance:
+        changes, orders = changes.filter(order__instance=instance), orders.filter(instance=instance)
+    if production_line:
+        changes = changes.filter(production_line=production_line)
+        orders = orders.filter(production_line=production_line)
+
+    buckets = {first_monday + timedelta(weeks=i): (Counter(), []) for i in range(weeks)}
+    for detected_at, line, days in changes.values_list("detected_at", "production_line", "days"):
+        day = timezone.localtime(detected_at, tz).date()
+        counts, moved = buckets[day - timedelta(days=day.weekday())]
+        counts[line or "Other"] += 1
+        moved.append(days)
+    totals: Counter[str] = Counter()
+    for counts, _ in buckets.values():
+        totals.update(counts)
+    slipped = ExpressionWrapper(F("current_eta") - F("first_eta"), output_field=DurationField())
+    most = orders.annotate(slipped=slipped).filter(slipped__gt=timedelta(0)).order_by("-slipped", "ref_no")[:top]
+    return Slippage(
+        weeks=[
+            SlipWeek(start, dict(counts), round(sum(moved) / len(moved), 1) if moved else 0.0)
+            for start, (counts, moved) in buckets.items()
+        ],
+        lines=[line for line, _ in totals.most_common()],
+        most_moved=list(most),
+    )

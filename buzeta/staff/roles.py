@@ -14,6 +14,8 @@ USER_ROLE_PERMISSIONS = [
     ("statuses", "statusmapping", ("add", "change", "delete", "view")),
     ("reports", "reportjob", ("view",)),
     ("odata", "upstreamcache", ("view",)),
+    ("reports", "ordereta", ("view",)),
+    ("reports", "etachange", ("view",)),
 ]
 
 
