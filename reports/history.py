@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +44,18 @@ class SeenOrder:
     production_line: str
 
 
+class KnownOrder(NamedTuple):
+    """The fields of an OrderEta the recording needs (tuples: 10,000 model instances cost too much)."""
+
+    pk: int
+    ref_no: str
+    first_eta: date | None
+    current_eta: date | None
+    closed_at: datetime | None
+    seen_by: str
+    production_line: str
+
+
 @dataclass
 class RecordSummary:
     new: int = 0
@@ -62,14 +74,14 @@ def seen_orders(rows: Iterable[Mapping[str, Any]], *, tz, today: date) -> dict[s
             by_ref.setdefault(ref_no, []).append(row)
     seen = {}
     for ref_no, order_rows in by_ref.items():
-        if is_finished((text(r.get("ProductionStatus")) for r in order_rows), finished):
+        if is_finished([text(r.get("ProductionStatus")) for r in order_rows], finished):
             continue
-        lines = Counter(text(r.get("ProductionLine")) for r in order_rows if text(r.get("ProductionLine")))
+        lines = [line for r in order_rows if (line := r.get("ProductionLine"))]
         seen[ref_no] = SeenOrder(
             ref_no=ref_no,
             eta=order_eta(order_rows, tz, today),
-            customer_name=next((text(r.get("Customer")) for r in order_rows if text(r.get("Customer"))), ""),
-            production_line=lines.most_common(1)[0][0] if lines else "",
+            customer_name=text(next((c for r in order_rows if (c := r.get("Customer"))), "")),
+            production_line=text(max(set(lines), key=lines.count)) if lines else "",
         )
     return seen
 
@@ -88,9 +100,10 @@ def eta_record_fetch(
     summary = RecordSummary()
 
     # What we knew: the orders this fetch returned, and those it is answerable for (to close).
-    known: dict[str, OrderEta] = {}
+    known: dict[str, KnownOrder] = {}
     for refs in _chunks(list(seen)):
-        known.update({o.ref_no: o for o in OrderEta.objects.filter(instance=instance, ref_no__in=refs)})
+        rows_known = OrderEta.objects.filter(instance=instance, ref_no__in=refs).values_list(*KnownOrder._fields)
+        known.update({row[1]: KnownOrder(*row) for row in rows_known})
     covers = Q(seen_by=key) if is_group else Q(seen_by=key) | Q(customer_key=name.casefold())
     open_before = OrderEta.objects.open().filter(covers, instance=instance).values_list("pk", "ref_no")
     to_close = [pk for pk, ref_no in open_before if ref_no not in seen]
@@ -110,8 +123,8 @@ def eta_record_fetch(
         for order in seen.values()
         if order.ref_no not in known
     ]
-    moves: list[tuple[OrderEta, SeenOrder]] = []
-    dated: list[tuple[OrderEta, SeenOrder]] = []
+    moves: list[tuple[KnownOrder, SeenOrder]] = []
+    dated: list[tuple[KnownOrder, SeenOrder]] = []
     reopen: list[int] = []
     retag: list[int] = []
     for ref_no, record in known.items():

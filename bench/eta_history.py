@@ -1,0 +1,132 @@
+"""What ETA history adds to a live fetch's processing, for one big group (50,000 lines).
+
+    .venv/bin/python bench/eta_history.py [--lines 50000] [--runs 3]
+
+The upstream answer is prebuilt JSON handed over without a network, so the figure
+excludes upstream latency: processing is parsing the body, writing the cache entry
+and (with history) recording ETAs. Three cases, side by side in one run, on a fresh
+SQLite database (or DATABASE_URL when set):
+  off     the signal disconnected: the fetch as it was before history;
+  first   history on, every order new (bulk inserts);
+  steady  history on, every order known, 1 % of them moved (the everyday case).
+Prints the median of --runs for each and the overhead against `off`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def make_rows(lines: int, *, seed: int, moved_share: float = 0.0) -> list[dict]:
+    rng = random.Random(seed)
+    moved = random.Random(seed + 1)
+    rows, ref = [], 100000
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    while len(rows) < lines:
+        ref += 1
+        eta = start + timedelta(days=rng.randint(0, 60))
+        if moved.random() < moved_share:
+            eta += timedelta(days=7)
+        for line in range(1, rng.randint(2, 10) + 1):
+            rows.append(
+                {
+                    "RefNo": str(ref),
+                    "Descn": f"Site {ref}",
+                    "FixedLine": line,
+                    "DateScheduled": (eta - timedelta(days=rng.choice([0, 0, 1]))).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "ProductionLine": rng.choice(["Roller Blinds", "Curtains", "Shutters"]),
+                    "InventoryItem": "Roller Blind Blockout",
+                    "ProductionStatus": "In Production",
+                    "OrderStatus": "Work in Progress",
+                    "Customer": f"Member {ref % 40}",
+                    "Qty": 1,
+                    "Location": "Lounge",
+                }
+            )
+    return rows[:lines]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    os.environ.update(
+        BUZETA_DATA_DIR=tempfile.mkdtemp(prefix="buzeta-bench-"), DJANGO_SETTINGS_MODULE="buzeta.settings"
+    )
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from odata import services
+    from odata.signals import live_rows_fetched
+    from odata.targets import FetchTarget
+    from reports.history import record_live_rows
+    from reports.models import EtaChange, OrderEta
+
+    bodies = {
+        "first": json.dumps({"value": make_rows(args.lines, seed=1)}).encode(),
+        "steady": json.dumps({"value": make_rows(args.lines, seed=1, moved_share=0.01)}).encode(),
+    }
+
+    class PrebuiltClient:
+        body = b""
+
+        def open_order_lines(self, name, *, is_group, before_request=None):
+            return json.loads(self.body)["value"]
+
+    client = PrebuiltClient()
+    services.get_client = lambda instance: client
+    target = FetchTarget("DD", "Big Group", True)
+
+    def timed(body: bytes) -> float:
+        client.body = body
+        began = time.perf_counter()
+        services._fetch_live(target, services.cache_key(target), renew=lambda: None)
+        return time.perf_counter() - began
+
+    results: dict[str, list[float]] = {"off": [], "first": [], "steady": []}
+    for _ in range(args.runs):
+        live_rows_fetched.disconnect(dispatch_uid="reports-eta-history")
+        results["off"].append(timed(bodies["first"]))
+        live_rows_fetched.connect(record_live_rows, dispatch_uid="reports-eta-history")
+        EtaChange.objects.all().delete()
+        OrderEta.objects.all().delete()
+        results["first"].append(timed(bodies["first"]))
+        results["steady"].append(timed(bodies["steady"]))
+        # Back to the first promise, so the next run's steady fetch moves the same orders again.
+        client.body = bodies["first"]
+        timed(bodies["first"])
+
+    orders = OrderEta.objects.count()
+    moves = EtaChange.objects.count()
+    base = statistics.median(results["off"])
+    engine = django.db.connection.vendor
+    print(f"{args.lines} lines, {orders} orders, {engine}, median of {args.runs} runs")
+    print("| case | fetch processing (s) | history overhead |")
+    print("|---|---|---|")
+    for case, times in results.items():
+        median = statistics.median(times)
+        overhead = "—" if case == "off" else f"{(median - base) / base:+.0%}"
+        print(f"| {case} | {median:.3f} | {overhead} |")
+    print(f"(moves recorded in the last run's steady fetch and its reset: {moves})")
+
+
+if __name__ == "__main__":
+    main()
