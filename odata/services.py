@@ -249,11 +249,12 @@ def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> 
     )
     # The account answered: whatever cooled it down is over.
     UpstreamCache.objects.filter(instance=target.instance, cooldown_until__isnull=False).update(cooldown_until=None)
+    # Receivers (ETA history) must never break a fetch that worked: failures are logged here, once.
     for receiver, outcome in live_rows_fetched.send_robust(
         sender=FetchTarget, target=target, key=key, rows=rows, fetched_at=now
     ):
         if isinstance(outcome, Exception):
-            log.error("a receiver of live rows failed (%s): %r", getattr(receiver, "__name__", receiver), outcome)
+            log.error("a receiver of live rows failed: %s", getattr(receiver, "__name__", receiver), exc_info=outcome)
     return FetchResult(target=target, source=Source.LIVE, rows=_tagged(rows, target.instance), fetched_at=now)
 
 

@@ -2,7 +2,8 @@
 
 `live_rows_fetched` is sent after every successful live fetch has been cached, in the
 fetching thread, with `target`, `key` (the cache key), `rows` (untagged upstream rows)
-and `fetched_at`. Receivers must not raise: it is sent with `send_robust`.
+and `fetched_at`. Sent with `send_robust`: a receiver that raises is logged, and the
+fetch's result stands.
 """
 
 from django.dispatch import Signal

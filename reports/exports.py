@@ -12,7 +12,7 @@ import csv
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Any
 
 from django.conf import settings
@@ -44,7 +44,7 @@ FIXED_VALUES: dict[str, Callable[[OrderBlock, ReportLine], Any]] = {
     "FixedLine": lambda order, line: _number(line.fields.get("FixedLine")),
     # ETA history: the first date ever promised, and the day the date last moved.
     "FirstPromised": lambda order, line: order.first_promised,
-    "EtaChangedAt": lambda order, line: _local_date(order.eta_changed_at),
+    "EtaChangedAt": lambda order, line: order.eta_changed_on,
 }
 FIXED_COLUMNS = tuple(FIXED_VALUES)
 # Matched against the name lower-cased with everything but letters and digits removed.
@@ -87,10 +87,6 @@ def export_columns(extra: Iterable[str] | None = None) -> list[str]:
 def neutralise(value: str) -> str:
     """A leading quote stops a spreadsheet reading the cell as a formula."""
     return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _local_date(moment: datetime | None) -> date | None:
-    return timezone.localtime(moment).date() if moment else None
 
 
 def _number(value: Any) -> Any:

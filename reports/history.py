@@ -21,12 +21,14 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from odata.models import UpstreamCache
+from odata.services import cache_key
 from reports.models import EtaChange, OrderEta
-from reports.rules import OrderBlock, is_finished, order_eta, text
+from reports.rules import OrderBlock, group_rows, is_finished, order_eta, text
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +67,11 @@ class RecordSummary:
     reopened: int = 0
 
 
-def seen_orders(rows: Iterable[Mapping[str, Any]], *, tz, today: date) -> dict[str, SeenOrder]:
+def seen_orders(rows: Iterable[Mapping[str, Any]], *, instance: str, tz, today: date) -> dict[str, SeenOrder]:
     """The open orders in one account's rows, by RefNo, under the report's own rules (§6)."""
     finished = frozenset(s.strip().casefold() for s in settings.BUZ_FINISHED_STATUSES)
-    by_ref: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:  # one account's rows: the order is its RefNo
-        if ref_no := text(row.get("RefNo")):
-            by_ref.setdefault(ref_no, []).append(row)
     seen = {}
-    for ref_no, order_rows in by_ref.items():
+    for (_, ref_no), order_rows in group_rows(rows, instance=instance).items():
         if is_finished([text(r.get("ProductionStatus")) for r in order_rows], finished):
             continue
         lines = [line for r in order_rows if (line := r.get("ProductionLine"))]
@@ -96,7 +94,7 @@ def eta_record_fetch(
 ) -> RecordSummary:
     """Record what one successful live fetch (cache key `key`) says about its orders' ETAs."""
     tz = timezone.get_default_timezone()  # TIME_ZONE is BUZ_TIMEZONE
-    seen = seen_orders(rows, tz=tz, today=timezone.localtime(fetched_at, tz).date())
+    seen = seen_orders(rows, instance=instance, tz=tz, today=timezone.localtime(fetched_at, tz).date())
     summary = RecordSummary()
 
     # What we knew: the orders this fetch returned, and those it is answerable for (to close).
@@ -176,18 +174,10 @@ def eta_record_fetch(
 
 
 def record_live_rows(sender, *, target, key: str, rows: list[dict[str, Any]], fetched_at: datetime, **kwargs) -> None:
-    """Receiver of odata's `live_rows_fetched`: history must never break a fetch that worked."""
-    try:
-        eta_record_fetch(
-            key=key,
-            instance=target.instance,
-            name=target.name,
-            is_group=target.is_group,
-            rows=rows,
-            fetched_at=fetched_at,
-        )
-    except Exception:
-        log.exception("recording ETA history failed for a fetch of %s", target.instance)
+    """Receiver of odata's `live_rows_fetched` (which logs a failure here and keeps the fetch)."""
+    eta_record_fetch(
+        key=key, instance=target.instance, name=target.name, is_group=target.is_group, rows=rows, fetched_at=fetched_at
+    )
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -210,6 +200,7 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
             ):
                 records[(record.instance, record.ref_no)] = record
     recent_since = change_window_start(now)
+    tz = timezone.get_default_timezone()
     attached = []
     for order in orders:
         record = records.get((order.instance, order.ref_no))
@@ -223,7 +214,9 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
                 order,
                 first_promised=record.first_eta,
                 previous_eta=record.previous_eta if same else None,
-                eta_changed_at=record.eta_changed_at if same else None,
+                eta_changed_on=timezone.localtime(record.eta_changed_at, tz).date()
+                if same and record.eta_changed_at
+                else None,
                 moved_recently=bool(same and record.eta_changed_at and record.eta_changed_at >= recent_since),
             )
         )
@@ -232,9 +225,6 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
 
 def customer_orders(customer) -> Q:
     """Which OrderEta rows are the customer's: returned by its fetches, or placed under its names."""
-    from odata.models import UpstreamCache
-    from odata.services import cache_key
-
     wanted = Q(pk__in=[])
     for target in customer.fetch_targets:
         key = cache_key(target)
@@ -304,8 +294,6 @@ def slippage(
     *, weeks: int = 12, instance: str = "", production_line: str = "", now: datetime | None = None, top: int = 20
 ) -> Slippage:
     """ETA changes per week (Monday to Sunday, business time) by production line, and the orders that moved most."""
-    from django.db.models import DurationField, ExpressionWrapper, F
-
     tz = timezone.get_default_timezone()
     today = timezone.localtime(now or timezone.now(), tz).date()
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)

@@ -81,9 +81,6 @@ class OrderEtaQuerySet(models.QuerySet):
     def open(self) -> OrderEtaQuerySet:
         return self.filter(closed_at__isnull=True)
 
-    def moved_since(self, moment) -> OrderEtaQuerySet:
-        return self.filter(eta_changed_at__gte=moment)
-
 
 class OrderEta(models.Model):
     """What BuzManager has promised for one order over time: its first and current ETA.

@@ -126,7 +126,7 @@ class ReportPage:
         if not order.moved_recently or not order.previous_eta or not order.eta:
             return ""
         verb = "Moved" if order.moved_later else "Brought forward"
-        when = days_from_today(timezone.localtime(order.eta_changed_at, business_tz()).date(), self.today)
+        when = days_from_today(order.eta_changed_on, self.today)
         return f"{verb} from {format_date(order.previous_eta)} to {format_date(order.eta)}, {when}"
 
     @cached_property
@@ -289,11 +289,3 @@ class ReportPage:
         for order in self.report.orders:
             accounts.setdefault(order.ref_no, set()).add(order.instance)
         return {ref for ref, instances in accounts.items() if len(instances) > 1}
-
-    @property
-    def line_count(self) -> int:
-        return self.report.line_count
-
-    @property
-    def order_count(self) -> int:
-        return self.report.order_count

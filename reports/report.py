@@ -246,7 +246,7 @@ def report_as_data(report: Report) -> dict:
                 "expected_display": order.eta_display,
                 "first_promised": _iso_date(order.first_promised),
                 "previous_eta": _iso_date(order.previous_eta),
-                "eta_changed_at": _iso_date(order.eta_changed_at and timezone.localtime(order.eta_changed_at).date()),
+                "eta_changed_at": _iso_date(order.eta_changed_on),
                 "lines": [
                     {"line": line.line_no, "item": line.item, "group": line.group, "status": line.status}
                     for line in order.lines

@@ -123,7 +123,7 @@ class OrderBlock:
     # From ETA history (reports.history), when it has this order at this ETA.
     first_promised: date | None = None
     previous_eta: date | None = None
-    eta_changed_at: datetime | None = None
+    eta_changed_on: date | None = None  # the business-time day the ETA last changed
     moved_recently: bool = False  # the ETA changed within BUZ_ETA_CHANGE_DAYS
 
     @property
@@ -157,17 +157,22 @@ def order_eta(rows: Iterable[Mapping[str, Any]], tz: tzinfo, today: date | None 
     return max(dates) if dates else None
 
 
-def group_rows(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
-    """Rows by order, `(Instance, RefNo)`; rows missing either are dropped (and counted in the log)."""
+def group_rows(
+    rows: Iterable[Mapping[str, Any]], *, instance: str | None = None
+) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
+    """Rows by order, `(Instance, RefNo)`; rows missing either are dropped (and counted in the log).
+
+    `instance`: the rows are one account's, untagged (as fetched), so every row is in it.
+    """
     grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     dropped = 0
     for row in rows:
         ref_no = text(row.get("RefNo"))
-        instance = text(row.get("Instance"))
-        if not ref_no or not instance:
+        row_instance = instance or text(row.get("Instance"))
+        if not ref_no or not row_instance:
             dropped += 1
             continue
-        grouped.setdefault((instance, ref_no), []).append(row)
+        grouped.setdefault((row_instance, ref_no), []).append(row)
     if dropped:
         log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
     return grouped

@@ -137,7 +137,7 @@ def test_seen_orders_take_the_latest_date_and_the_most_common_line():
         order_line(FixedLine=2, DateScheduled="2026-12-09T00:00:00Z"),
         order_line(FixedLine=3, DateScheduled=None),
     ]
-    seen = seen_orders(rows, tz=SYDNEY, today=date(2026, 11, 23))["512877"]
+    seen = seen_orders(rows, instance="DD", tz=SYDNEY, today=date(2026, 11, 23))["512877"]
     assert seen.eta == date(2026, 12, 9) and seen.production_line == "Roller Blinds"
 
 
