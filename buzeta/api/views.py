@@ -6,7 +6,7 @@ functions, so it always matches what is served.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from django.conf import settings
@@ -318,8 +318,12 @@ def customers_eta_changes(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Every change of the customer's orders' expected dates, newest first: from, to and days (later > 0)."""
-    if since is not None and since.tzinfo is None:
-        since = timezone.make_aware(since)
+    if since is not None:
+        try:
+            # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows (+19:56).
+            since = (timezone.make_aware(since) if since.tzinfo is None else since).astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise HttpError(400, "'since' is out of range.") from exc
     changes = eta_changes_for_customer(_customer(obfuscated_id), since=since)
     page = [
         {

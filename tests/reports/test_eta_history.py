@@ -319,6 +319,10 @@ def test_exports_and_the_api_carry_the_history(client, moved_customer):
     assert since.json()["data"] == []
     bad_since = api.get(f"/api/v1/customers/{customer.obfuscated_id}/eta-changes", {"since": "not a date"})
     assert bad_since.status_code == 400
+    # Found by the fuzzer on PostgreSQL: a legal ISO offset past ±15:59, and dates at the ends of the range.
+    for odd in ("0688-01-04T12:08:25+19:56", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        answer = api.get(f"/api/v1/customers/{customer.obfuscated_id}/eta-changes", {"since": odd})
+        assert answer.status_code in (200, 400), (odd, answer.status_code)
 
     csv_text = b"".join(client.get(f"/{customer.obfuscated_id}/download.csv").streaming_content).decode("utf-8-sig")
     header, *rows = [line.split(",") for line in csv_text.splitlines()]
