@@ -17,6 +17,10 @@ class UpstreamCache(models.Model):
     is_group = models.BooleanField(default=False)
     rows = models.JSONField(default=list)
     row_count = models.PositiveIntegerField(default=0)
+    order_count = models.PositiveIntegerField(default=0, help_text="Distinct order numbers in the rows.")
+    customer_names = models.JSONField(
+        default=list, blank=True, help_text="BuzManager's Customer names in the rows (staff name checks)."
+    )
     fetched_at = models.DateTimeField(null=True, blank=True, help_text="When the rows were fetched (success only).")
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error_kind = models.CharField(max_length=32, blank=True)

@@ -239,6 +239,8 @@ def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> 
             "is_group": target.is_group,
             "rows": rows,
             "row_count": len(rows),
+            "order_count": len({str(row.get("RefNo")) for row in rows if row.get("RefNo") is not None}),
+            "customer_names": sorted({name.strip() for row in rows if isinstance(name := row.get("Customer"), str)}),
             "fetched_at": now,
             "last_attempt_at": now,
             "last_error_kind": "",

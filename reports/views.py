@@ -82,6 +82,7 @@ def _report_response(
     refresh_job: ReportJob | None = None,
     permanent_url: str = "",
     paged: bool = True,
+    staff_preview: bool = False,
 ) -> HttpResponse:
     """The report page. `permanent_url`: where the address bar should end (pages reached through a job);
     `paged=False`: every order on one page (the printable /sync/ report)."""
@@ -96,18 +97,24 @@ def _report_response(
         "refresh_job": refresh_job,
         "permanent_url": permanent_url,
         "paged": paged,
+        "staff_preview": staff_preview,
     }
     return render(request, "reports/report.html", context)
 
 
-def _plan_response(request: HttpRequest, customer: Customer, plan: PagePlan, *, paged: bool = True) -> HttpResponse:
+def _plan_response(
+    request: HttpRequest, customer: Customer, plan: PagePlan, *, paged: bool = True, staff_preview: bool = False
+) -> HttpResponse:
     if plan.report is None:
-        return render(request, "reports/loading.html", {"customer": customer, "job": plan.job})
-    return _report_response(request, plan.report, refresh_job=plan.job, paged=paged)
+        context = {"customer": customer, "job": plan.job, "staff_preview": staff_preview}
+        return render(request, "reports/loading.html", context)
+    return _report_response(request, plan.report, refresh_job=plan.job, paged=paged, staff_preview=staff_preview)
 
 
-def _unavailable_response(request: HttpRequest, customer: Customer, exc: ReportUnavailable) -> HttpResponse:
-    context = {"customer": customer, "message": exc.message}
+def _unavailable_response(
+    request: HttpRequest, customer: Customer, exc: ReportUnavailable, *, staff_preview: bool = False
+) -> HttpResponse:
+    context = {"customer": customer, "message": exc.message, "staff_preview": staff_preview}
     return render(request, "reports/unavailable.html", context, status=exc.http_status)
 
 
@@ -119,6 +126,11 @@ def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
     # meets the old link's pages.
     customer = _customer_or_404(request, obfuscated_id)
     customer_record_view(customer_id=customer.pk)
+    return customer_page(request, customer)
+
+
+def customer_page(request: HttpRequest, customer: Customer, *, staff_preview: bool = False) -> HttpResponse:
+    """The customer's page (or its loading page). `staff_preview`: with a staff banner, never kept for reuse."""
     pages = caches["pages"]
     page_key = (
         f"report-page:{customer.pk}:{customer.obfuscated_id}:"
@@ -127,15 +139,20 @@ def customer_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
             f"{urlencode(filter_query(dict(request.GET.lists())))}#{_page_number(request)}".encode()
         ).hexdigest()
     )
-    if (html := pages.get(page_key)) is not None:
+    if not staff_preview and (html := pages.get(page_key)) is not None:
         return HttpResponse(html)
     filters = filters_from_query(request.GET)
     try:
         plan = report_page(customer=customer, filters=filters)
     except ReportUnavailable as exc:
-        return _unavailable_response(request, customer, exc)
-    response = _plan_response(request, customer, plan)
-    reusable = plan.report is not None and plan.job is None and len(response.content) <= REUSED_PAGE_MAX_BYTES
+        return _unavailable_response(request, customer, exc, staff_preview=staff_preview)
+    response = _plan_response(request, customer, plan, staff_preview=staff_preview)
+    reusable = (
+        not staff_preview
+        and plan.report is not None
+        and plan.job is None
+        and len(response.content) <= REUSED_PAGE_MAX_BYTES
+    )
     if reusable and settings.REPORT_PAGE_CACHE_SECONDS:
         # Only settled pages: one with a refresh under way carries its job.
         pages.set(page_key, response.content, settings.REPORT_PAGE_CACHE_SECONDS)

@@ -5,7 +5,12 @@ from django.views.decorators.http import require_POST
 
 from audit.services import Actor
 from statuses.models import StatusMapping
-from statuses.services import status_mapping_delete, status_mapping_save, statuses_refresh
+from statuses.services import (
+    status_mapping_delete,
+    status_mapping_save,
+    statuses_refresh_enqueue,
+    statuses_refresh_state,
+)
 
 
 @admin.register(StatusMapping)
@@ -35,11 +40,12 @@ class StatusMappingAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             messages.error(request, "You may not add status mappings.")
             return redirect("admin:statuses_statusmapping_changelist")
-        result = statuses_refresh(actor=Actor.for_user(request.user))
-        if result.added:
-            messages.success(request, f"Added {len(result.added)} new status(es), inactive: {', '.join(result.added)}")
+        if statuses_refresh_enqueue(user_id=request.user.pk):
+            messages.info(request, "Refreshing from BuzManager in the background; this page shows when it is done.")
         else:
-            messages.info(request, f"No new statuses: all {result.seen} seen in BuzManager are listed.")
-        for instance, kind in result.failed.items():
-            messages.warning(request, f"{instance} could not be read ({kind}); try again later.")
+            messages.info(request, "A refresh is already under way; this page shows when it is done.")
         return redirect("admin:statuses_statusmapping_changelist")
+
+    def changelist_view(self, request, extra_context=None):
+        refresh = statuses_refresh_state()
+        return super().changelist_view(request, {**(extra_context or {}), "refresh": refresh})

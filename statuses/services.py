@@ -3,7 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
 
 from audit.services import Actor, audit_record, changes_between
 from odata.client import get_client
@@ -70,4 +73,73 @@ def statuses_refresh(*, actor: Actor, dry_run: bool = False) -> StatusRefresh:
         failed = "".join(f"; {instance} could not be read ({kind})" for instance, kind in result.failed.items())
         added = f"added {len(result.added)}: {', '.join(result.added)}" if result.added else "added none"
         audit_record(actor=actor, action="refreshed statuses", summary=f"{result.seen} seen upstream, {added}{failed}")
+    return result
+
+
+# The demo's renamed statuses: the simulator's factory words, as a customer would read them.
+DEMO_MAPPINGS = {
+    "Order Received": "Order received",
+    "Awaiting Fabric": "Waiting for fabric",
+    "Fabric Cut": "Fabric cut",
+    "In Production": "In production",
+    "Sewing": "Being sewn",
+    "Assembly": "Being assembled",
+    "Quality Check": "Final checks",
+    "Packed": "Packed",
+    "Ready for Dispatch": "Ready to deliver",
+}
+
+
+def statuses_seed_demo(*, actor: Actor) -> int:
+    """Add the demo's mappings where missing (active); existing ones are left as staff set them."""
+    known = {name.casefold() for name in StatusMapping.objects.values_list("odata_status", flat=True)}
+    added = 0
+    for raw, shown in DEMO_MAPPINGS.items():
+        if raw.casefold() not in known:
+            status_mapping_save(mapping=StatusMapping(odata_status=raw, custom_status=shown, active=True), actor=actor)
+            added += 1
+    return added
+
+
+# --- refreshing in the background (the admin's button) ---------------------------------------------
+
+REFRESH_STATE_KEY = "statuses-refresh"
+REFRESH_STALE_SECONDS = 300  # a "running" state older than this is a worker that died
+
+
+def statuses_refresh_state() -> dict | None:
+    """The last background refresh: {"state": "queued"|"running"|"done", "at", "message"}; shared by processes."""
+    return cache.get(REFRESH_STATE_KEY)
+
+
+def _set_refresh_state(state: str, message: str) -> None:
+    cache.set(REFRESH_STATE_KEY, {"state": state, "at": timezone.now(), "message": message}, 24 * 3600)
+
+
+def statuses_refresh_enqueue(*, user_id: int) -> bool:
+    """Start a refresh in the worker, unless one is already under way; False when it joined that one."""
+    current = statuses_refresh_state()
+    under_way = current and current["state"] != "done"
+    if under_way and (timezone.now() - current["at"]).total_seconds() < REFRESH_STALE_SECONDS:
+        return False
+    _set_refresh_state("queued", "Waiting for the worker…")
+    transaction.on_commit(lambda: async_task("statuses.tasks.refresh_statuses_task", user_id))
+    return True
+
+
+def statuses_refresh_in_background(*, actor: Actor) -> StatusRefresh:
+    """The worker's side: refresh, saying how far it got, and leave the outcome for the admin to show."""
+    _set_refresh_state("running", "Reading the statuses BuzManager uses…")
+    try:
+        result = statuses_refresh(actor=actor)
+    except Exception:
+        _set_refresh_state("done", "The refresh failed; it has been logged. Try again later.")
+        raise
+    parts = (
+        [f"Added {len(result.added)} new status(es), inactive: {', '.join(result.added)}."]
+        if result.added
+        else [f"No new statuses: all {result.seen} seen in BuzManager are listed."]
+    )
+    parts += [f"{instance} could not be read ({kind}); try again later." for instance, kind in result.failed.items()]
+    _set_refresh_state("done", " ".join(parts))
     return result

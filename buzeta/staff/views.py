@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,10 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
 from buzeta.staff.roles import has_staff_role
+from customers.selectors import customer_by_link
 from odata.client import get_client
 from odata.errors import ODataError
 from odata.targets import INSTANCES
 from reports.report import upstream_message
+from reports.views import customer_page
 
 ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 LOOKUPS = {"jobs-schedule": ("JobsScheduleDetailed", "Jobs schedule"), "wip": ("WorkInProgress", "Work in progress")}
@@ -65,9 +68,44 @@ def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str
     try:
         rows = get_client(instance).lookup(entity_set, order_no)
     except ODataError as exc:
-        context = {"title": title, "message": upstream_message(exc)}
+        context = {**admin.site.each_context(request), "title": title, "message": upstream_message(exc)}
         return render(request, "staff/lookup_unavailable.html", context, status=exc.http_status)
     columns = sorted({key for row in rows for key in row})
     table = [["" if row.get(c) is None else row.get(c) for c in columns] for row in rows]
-    context = {"title": title, "instance": instance, "order_no": order_no, "columns": columns, "rows": table}
+    context = {
+        **admin.site.each_context(request),  # the admin's header, sidebar and user tools
+        "title": title,
+        "lookup": lookup,
+        "lookups": [(name, label) for name, (_, label) in LOOKUPS.items()],
+        "instance": instance,
+        "order_no": order_no,
+        "columns": columns,
+        "rows": table,
+    }
     return render(request, "staff/lookup.html", context)
+
+
+@require_safe
+@login_required
+def staff_lookup_search(request: HttpRequest) -> HttpResponse:
+    """The admin's "Look up an order" box: on to the lookup page, or back with a message."""
+    if not has_staff_role(request.user):
+        raise PermissionDenied
+    lookup, instance = request.GET.get("lookup", "jobs-schedule"), request.GET.get("instance", "")
+    order_no = request.GET.get("order_no", "").strip()
+    if lookup not in LOOKUPS or instance not in INSTANCES or not ORDER_NO.match(order_no):
+        messages.error(request, "Enter an order number (letters, digits, - or _) and choose DD or CBR.")
+        return redirect("admin:index")
+    return redirect("staff-lookup", lookup=lookup, instance=instance, order_no=order_no)
+
+
+@require_safe
+@login_required
+def customer_preview(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
+    """The customer's page as they see it, with a staff banner; not counted as their view."""
+    if not has_staff_role(request.user) or not request.user.has_perm("customers.view_customer"):
+        raise PermissionDenied
+    customer = customer_by_link(obfuscated_id)
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer_page(request, customer, staff_preview=True)

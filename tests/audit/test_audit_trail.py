@@ -74,7 +74,8 @@ def test_a_bulk_delete_records_each_customer(personas, northside):
 def test_a_regenerated_link_says_who_and_which_links_without_keeping_them(personas, northside):
     old = northside.obfuscated_id
     as_user(personas["bob"]).post(
-        "/admin/customers/customer/", {"action": "regenerate_links", "_selected_action": [northside.pk]}
+        "/admin/customers/customer/",
+        {"action": "regenerate_links", "_selected_action": [northside.pk], "confirm": "yes"},
     )
     northside.refresh_from_db()
     event = last(action="regenerated link")

@@ -14,18 +14,26 @@ def northside(db):
     return Customer.objects.create(display_name="Northside", dd_name="Northside")
 
 
-def test_the_customer_list_shows_the_link_with_copy_and_open_buttons(personas, northside):
+def test_the_customer_list_shows_the_link_with_copy_and_preview_buttons(personas, northside):
     page = as_user(personas["bob"]).get("/admin/customers/customer/").content.decode()
     assert f'data-copy="/{northside.obfuscated_id}"' in page
-    [link] = elements(page, "a", href=f"/{northside.obfuscated_id}")
+    [link] = elements(page, "a", href=f"/staff/preview/{northside.obfuscated_id}")
     assert link["target"] == "_blank"
     assert "admin-copy.js" in page
 
 
-def test_regenerating_a_link_retires_the_old_one(personas, northside, client):
+def test_regenerating_a_link_asks_first_then_retires_the_old_one(personas, northside, client):
     old = northside.obfuscated_id
-    response = as_user(personas["bob"]).post(
-        "/admin/customers/customer/", {"action": "regenerate_links", "_selected_action": [northside.pk]}, follow=True
+    bob = as_user(personas["bob"])
+    asked = bob.post("/admin/customers/customer/", {"action": "regenerate_links", "_selected_action": [northside.pk]})
+    assert "will stop working at once" in asked.content.decode()
+    northside.refresh_from_db()
+    assert northside.obfuscated_id == old  # nothing happens on the first POST
+
+    response = bob.post(
+        "/admin/customers/customer/",
+        {"action": "regenerate_links", "_selected_action": [northside.pk], "confirm": "yes"},
+        follow=True,
     )
     northside.refresh_from_db()
     assert northside.obfuscated_id != old and len(northside.obfuscated_id) >= 22

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import Actor
 from customers.services import customers_seed_demo
+from statuses.services import statuses_seed_demo
 
 
 def _demo_password() -> str:
@@ -26,7 +27,8 @@ def _demo_password() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create demo customers matching the BuzManager simulator, and an admin user. Safe to run twice. "
+        "Create demo customers and status names matching the BuzManager simulator, and an admin user. "
+        "Safe to run twice. "
         "Development only (APP_ENV=development); an existing admin's password is never changed."
     )
 
@@ -40,7 +42,10 @@ class Command(BaseCommand):
                 "it creates demo customers and a superuser with a known password."
             )
         base_url = options["base_url"].rstrip("/")
-        for customer, created in customers_seed_demo(actor=Actor.for_command("seed_demo")):
+        actor = Actor.for_command("seed_demo")
+        if added := statuses_seed_demo(actor=actor):
+            self.stdout.write(f"  added {added} demo status names (Admin → Status mappings)")
+        for customer, created in customers_seed_demo(actor=actor):
             state = "created" if created else "exists "
             self.stdout.write(f"  {state} {customer.display_name:<26} {base_url}/{customer.obfuscated_id}")
 
