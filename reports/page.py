@@ -146,31 +146,38 @@ class ReportPage:
 
     @cached_property
     def data_note(self) -> dict:
-        """One calm line about the data's age and any account that could not be reached."""
+        """One calm line about the data's age: "Updated 9:30 am (our cached copy). Our production
+        system is offline for reporting until 4 pm; we'll refresh then." Each part says whose orders
+        it means only when the customer's accounts differ."""
         report = self.report
-        cached = report.cached_sources
-        failed = report.failed_sources
+        cached, failed = report.cached_sources, report.failed_sources
         as_of = report.data_as_of or report.generated_at
-        note = {"updated": clock(as_of), "as_of": time_text(as_of), "cached": None, "failed": None, "retry_at": None}
+        retry = [s.retry_at for s in (*cached, *failed) if s.retry_at]
+        again = f" We'll try again after {time_text(max(retry), with_day=False)}." if retry else ""
+        # "Updated" is when the freshest part came; a cached part says its own time.
+        current = [s.fetched_at for s in report.sources if s.fetched_at and s not in cached]
+        updated = clock(max(current)) if current else clock(as_of)
+        note = {"updated": f"Updated {updated}.", "as_of": time_text(as_of), "cached": "", "failed": ""}
         if cached:
             oldest = min(cached, key=lambda s: s.fetched_at or as_of)
-            note["cached"] = {
-                "who": self._whose(cached),
-                "at": time_text(oldest.fetched_at),
-                "message": oldest.message,
-            }
+            refreshes_itself = all(s.reason == "blackout" for s in cached)  # the message says when
+            if len(cached) == len(report.sources):
+                note["updated"] = ""
+                note["cached"] = f"Updated {clock(oldest.fetched_at)} (our cached copy). {oldest.message}"
+            else:
+                note["cached"] = (
+                    f"{self._whose(cached)}: our cached copy of {clock(oldest.fetched_at)}. {oldest.message}"
+                )
+            note["cached"] += "" if refreshes_itself else again
         if failed:
-            note["failed"] = {"who": self._whose(failed), "message": failed[0].message}
-        retry = [s.retry_at for s in (*cached, *failed) if s.retry_at]
-        if retry:
-            note["retry_at"] = time_text(max(retry), with_day=False)
+            note["failed"] = f"{self._whose(failed)} are missing from this page. {failed[0].message}{again}"
         return note
 
     def _whose(self, sources: list[SourceInfo]) -> str:
-        """'Your orders', or 'Orders from <label>' when only one of the customer's two accounts is meant."""
+        """'Your orders', or 'Orders from <label>' when only some of the customer's accounts are meant."""
         if len(sources) == len(self.report.sources):
-            return "Your orders are"
-        return " and ".join(f"Orders from {account_label(s.instance)}" for s in sources) + " are"
+            return "Your orders"
+        return " and ".join(f"Orders from {account_label(s.instance)}" for s in sources)
 
     # --- menus ---------------------------------------------------------------------------------------
 

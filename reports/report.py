@@ -49,7 +49,9 @@ def upstream_message(error: ODataError) -> str:
 def cached_reason(result: FetchResult) -> str:
     """Why a customer is looking at a cached copy, in their words."""
     if result.reason == "blackout":
-        return f"Our production system is closed for reporting at the moment. {_blackout_text()}."
+        end = settings.BUZ_BLACKOUT[1]
+        until = f"{end.hour % 12 or 12}{f':{end.minute:02d}' if end.minute else ''} {'am' if end.hour < 12 else 'pm'}"
+        return f"Our production system is offline for reporting until {until}; we'll refresh then."
     if isinstance(result.error, UpstreamTimeout):
         return "Our production system is answering too slowly right now."
     return "Our production system is not answering right now."
@@ -87,6 +89,7 @@ class SourceInfo:
     fetched_at: datetime | None = None
     message: str = ""
     retry_at: datetime | None = None  # BuzManager is not asked again before this
+    reason: str = ""  # why cached data is shown: "blackout", "cooldown" or an error kind
 
     @property
     def state(self) -> str:
@@ -150,7 +153,9 @@ def _source_info(result: FetchResult) -> SourceInfo:
         message = cached_reason(result)
     else:
         message = ""
-    return SourceInfo(instance, result.source, result.fetched_at, message=message, retry_at=result.retry_at)
+    return SourceInfo(
+        instance, result.source, result.fetched_at, message=message, retry_at=result.retry_at, reason=result.reason
+    )
 
 
 def report_from_results(

@@ -161,3 +161,31 @@ def test_on_a_phone_later_orders_fold_to_their_headers(browser, live_server, sim
     orders.nth(4).locator("summary").click()  # a tap opens one
     assert orders.nth(4).evaluate("d => d.open")
     context.close()
+
+
+def test_in_the_blackout_a_two_account_customer_gets_one_calm_line(screen, live_server, simulator, settings):
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from odata.models import UpstreamCache
+    from odata.services import cache_fetch
+    from reports.report import business_tz
+
+    sunset = Customer.objects.create(
+        display_name="Sunset Shade Solutions", dd_name="Sunset Shade Solutions", cbr_name="Sunset Shade Solutions"
+    )
+    for target in sunset.fetch_targets:
+        cache_fetch(target)
+    UpstreamCache.objects.update(fetched_at=timezone.now() - timedelta(hours=2))
+    now = timezone.localtime(timezone.now(), business_tz())
+    settings.BUZ_BLACKOUT = (time((now.hour - 1) % 24), time((now.hour + 2) % 24))
+
+    screen.goto(f"{live_server.url}/{sunset.obfuscated_id}")
+    line = screen.locator("[data-freshness]")
+    text = line.inner_text()
+    assert re.match(r"Updated .* \(our cached copy\)\. Our production system is offline for reporting until", text)
+    assert screen.locator("[data-source-state]").count() == 1  # one line for both accounts
+    assert line.bounding_box()["y"] < screen.viewport_size["height"]  # in the first screen
+    nothing_wider_than_the_viewport(screen)
+    shoot(screen, "blackout")

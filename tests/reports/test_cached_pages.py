@@ -51,8 +51,9 @@ def test_during_the_blackout_the_page_says_it_is_cached_and_when(client, open_re
     assert response.status_code == 200
     assert len(responses.calls) == 0
     assert "Order 512877" in page
-    assert "cached copy of 23 Nov 2026, 9:30" in page
-    assert "closed for reporting" in page and "10:00 to 16:00" in page
+    # One calm line: the time of the copy, the word "cached", and when the data comes back.
+    assert "Updated 9:30 am (our cached copy)." in page
+    assert "offline for reporting until 4 pm; we&#x27;ll refresh then." in page
 
 
 @responses.activate
@@ -68,7 +69,7 @@ def test_one_account_failing_shows_the_live_half_and_the_cached_half_labelled(cl
     assert {(s.instance, s.state) for s in report.sources} == {("DD", "live"), ("CBR", "cached")}
     assert "Order 512877" in page and "Order 300001" in page
     # One calm line naming the account in the customer's words (BUZ_CBR_LABEL), never "CBR".
-    assert "Orders from Factory 2 are shown from our cached copy of 23 Nov 2026, 7:00" in page
+    assert "Updated 8:00 am." in page and "Orders from Factory 2: our cached copy of 7:00 am." in page
     [freshness] = re.findall(r"<p class=\"freshness\".*?</p>", page, re.S)
     assert "Factory 1" not in freshness and "CBR" not in freshness
 
@@ -141,7 +142,7 @@ def test_upstream_down_and_cache_stale_reports_the_failed_refresh_honestly_and_s
             again = client.get(f"/{customer.obfuscated_id}")
             page = again.content.decode()
             assert "Updating…" not in page and again.context["refresh_job"] is None
-            assert "cached copy of 23 Nov 2026, 7:00" in page
+            assert "Updated 7:00 am (our cached copy)." in page
             assert "try again after 8:01" in page  # BUZ_FAILURE_BACKOFF_SECONDS (60) after the failure
     assert len(responses.calls) == calls  # no more upstream attempts while backing off
     assert ReportJob.objects.count() == 1
