@@ -255,7 +255,7 @@ def start_gunicorn(env: dict, log_path: Path) -> tuple[Process, str]:
         try:
             requests.get(f"{base}/", timeout=2)
             return web, base
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused while binding, or a read timeout while workers boot
             assert time.monotonic() < deadline, web.output()
             time.sleep(0.2)
 
