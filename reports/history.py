@@ -28,22 +28,12 @@ from audit.services import Actor, audit_record
 from odata.models import UpstreamCache
 from odata.services import cache_key
 from reports.models import EtaChange, OrderEta
-from reports.rules import OrderBlock, group_rows, is_finished, order_eta, text
+from reports.rules import OrderBlock, OrderFacts, order_facts, text
 
 log = logging.getLogger(__name__)
 
 # Keeps IN (…) lists inside every database's parameter limit (SQLite's is the smallest).
 CHUNK = 500
-
-
-@dataclass(frozen=True)
-class SeenOrder:
-    """An open order as one fetch returned it."""
-
-    ref_no: str
-    eta: date | None
-    customer_name: str
-    production_line: str
 
 
 class KnownOrder(NamedTuple):
@@ -67,21 +57,10 @@ class RecordSummary:
     reopened: int = 0
 
 
-def seen_orders(rows: Iterable[Mapping[str, Any]], *, instance: str, tz, today: date) -> dict[str, SeenOrder]:
+def seen_orders(rows: Iterable[Mapping[str, Any]], *, instance: str, tz, today: date) -> dict[str, OrderFacts]:
     """The open orders in one account's rows, by RefNo, under the report's own rules (§6)."""
-    finished = frozenset(s.strip().casefold() for s in settings.BUZ_FINISHED_STATUSES)
-    seen = {}
-    for (_, ref_no), order_rows in group_rows(rows, instance=instance).items():
-        if is_finished([text(r.get("ProductionStatus")) for r in order_rows], finished):
-            continue
-        lines = [line for r in order_rows if (line := r.get("ProductionLine"))]
-        seen[ref_no] = SeenOrder(
-            ref_no=ref_no,
-            eta=order_eta(order_rows, tz, today),
-            customer_name=text(next((c for r in order_rows if (c := r.get("Customer"))), "")),
-            production_line=text(max(set(lines), key=lines.count)) if lines else "",
-        )
-    return seen
+    facts = order_facts(rows, instance=instance, tz=tz, today=today, finished_statuses=settings.BUZ_FINISHED_STATUSES)
+    return {order.ref_no: order for order in facts.values() if not order.finished}
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -97,21 +76,23 @@ def eta_record_fetch(
     seen = seen_orders(rows, instance=instance, tz=tz, today=timezone.localtime(fetched_at, tz).date())
     summary = RecordSummary()
 
-    # What we knew: the orders this fetch returned, and those it is answerable for (to close).
-    known: dict[str, KnownOrder] = {}
-    for refs in _chunks(list(seen)):
+    # What we knew: the orders this fetch is answerable for (one indexed read; in steady state
+    # that is every order it returns), then any it returns that another fetch saw last.
+    covers = Q(seen_by=key) if is_group else Q(seen_by=key) | Q(customer_key=name.casefold())
+    answerable = OrderEta.objects.filter(covers, instance=instance).values_list(*KnownOrder._fields)
+    known: dict[str, KnownOrder] = {row[1]: KnownOrder(*row) for row in answerable}
+    elsewhere = [ref_no for ref_no in seen if ref_no not in known]
+    for refs in _chunks(elsewhere):
         rows_known = OrderEta.objects.filter(instance=instance, ref_no__in=refs).values_list(*KnownOrder._fields)
         known.update({row[1]: KnownOrder(*row) for row in rows_known})
-    covers = Q(seen_by=key) if is_group else Q(seen_by=key) | Q(customer_key=name.casefold())
-    open_before = OrderEta.objects.open().filter(covers, instance=instance).values_list("pk", "ref_no")
-    to_close = [pk for pk, ref_no in open_before if ref_no not in seen]
+    to_close = [record.pk for record in known.values() if record.ref_no not in seen and record.closed_at is None]
 
     new = [
         OrderEta(
             instance=instance,
             ref_no=order.ref_no,
-            customer_key=order.customer_name.casefold(),
-            customer_name=order.customer_name,
+            customer_key=order.customer.casefold(),
+            customer_name=order.customer,
             production_line=order.production_line,
             seen_by=key,
             first_eta=order.eta,
@@ -121,12 +102,13 @@ def eta_record_fetch(
         for order in seen.values()
         if order.ref_no not in known
     ]
-    moves: list[tuple[KnownOrder, SeenOrder]] = []
-    dated: list[tuple[KnownOrder, SeenOrder]] = []
+    moves: list[tuple[KnownOrder, OrderFacts]] = []
+    dated: list[tuple[KnownOrder, OrderFacts]] = []
     reopen: list[int] = []
     retag: list[int] = []
     for ref_no, record in known.items():
-        order = seen[ref_no]
+        if (order := seen.get(ref_no)) is None:
+            continue  # not returned: closed above
         if order.eta and record.current_eta and order.eta != record.current_eta:
             moves.append((record, order))
         elif order.eta and record.current_eta is None:

@@ -143,48 +143,106 @@ class OrderBlock:
 PLAUSIBLE_ETA_DAYS = 5 * 366
 
 
-def order_eta(rows: Iterable[Mapping[str, Any]], tz: tzinfo, today: date | None = None) -> date | None:
-    """An order's ETA: the latest DateScheduled of its lines, as a calendar date in `tz`.
+@dataclass
+class OrderFacts:
+    """What an order's rows say, gathered in one pass: its ETA, whether it is finished, and who."""
 
-    Unreadable or implausibly distant dates are ignored; an order with none is undated.
+    instance: str
+    ref_no: str
+    rows: list[Mapping[str, Any]] = field(default_factory=list)
+    eta: date | None = None  # the latest plausible DateScheduled, a calendar date in the business time zone
+    has_status: bool = False
+    has_open_status: bool = False
+    customer_raw: Any = None  # the first non-empty Customer, read only when asked for
+    line_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def customer(self) -> str:
+        return text(self.customer_raw)
+
+    @property
+    def finished(self) -> bool:
+        """Finished when it has statuses and every non-empty one is finished.
+
+        An order with no status at all gives no sign of being finished, so it stays open.
+        """
+        return self.has_status and not self.has_open_status
+
+    @property
+    def production_line(self) -> str:
+        """The line most of its rows are on."""
+        return text(max(self.line_counts, key=self.line_counts.__getitem__)) if self.line_counts else ""
+
+
+class _Memo(dict):
+    """make(raw), remembered: 50,000 rows share a few hundred dates, statuses and order numbers."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, raw: Any) -> Any:
+        self[raw] = value = self.make(raw)
+        return value
+
+    def get_or_make(self, raw: Any) -> Any:
+        try:
+            return self[raw]
+        except TypeError:  # an unhashable value (a list, an object) from a broken upstream row
+            return self.make(raw)
+
+
+def order_facts(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    tz: tzinfo,
+    finished_statuses: Iterable[str],
+    today: date | None = None,
+    instance: str | None = None,
+) -> dict[tuple[str, str], OrderFacts]:
+    """The rows by order, `(Instance, RefNo)`, each with its facts (interface §6), in one pass.
+
+    `instance`: the rows are one account's, untagged (as fetched). Rows without a RefNo
+    or an Instance are dropped and counted in the log.
     """
     today = today or datetime.now(tz).date()
-    dates = [
-        day
-        for day in (calendar_date(row.get("DateScheduled"), tz) for row in rows)
-        if day and abs((day - today).days) <= PLAUSIBLE_ETA_DAYS
-    ]
-    return max(dates) if dates else None
+    finished = frozenset(s.strip().casefold() for s in finished_statuses)
 
+    def plausible_date(raw: Any) -> date | None:
+        day = calendar_date(raw, tz)
+        return day if day and abs((day - today).days) <= PLAUSIBLE_ETA_DAYS else None
 
-def group_rows(
-    rows: Iterable[Mapping[str, Any]], *, instance: str | None = None
-) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
-    """Rows by order, `(Instance, RefNo)`; rows missing either are dropped (and counted in the log).
+    def status_kind(raw: Any) -> bool | None:  # None: no status; True: a finished one
+        status = text(raw).casefold()
+        return (status in finished) if status else None
 
-    `instance`: the rows are one account's, untagged (as fetched), so every row is in it.
-    """
-    grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    texts, dates, statuses = _Memo(text), _Memo(plausible_date), _Memo(status_kind)
+    facts: dict[tuple[str, str], OrderFacts] = {}
     dropped = 0
     for row in rows:
-        ref_no = text(row.get("RefNo"))
-        row_instance = instance or text(row.get("Instance"))
+        ref_no = texts.get_or_make(row.get("RefNo"))
+        row_instance = instance or texts.get_or_make(row.get("Instance"))
         if not ref_no or not row_instance:
             dropped += 1
             continue
-        grouped.setdefault((row_instance, ref_no), []).append(row)
+        order = facts.get((row_instance, ref_no))
+        if order is None:
+            order = facts[(row_instance, ref_no)] = OrderFacts(row_instance, ref_no)
+        order.rows.append(row)
+        day = dates.get_or_make(row.get("DateScheduled"))
+        if day and (order.eta is None or day > order.eta):
+            order.eta = day
+        kind = statuses.get_or_make(row.get("ProductionStatus"))
+        if kind is not None:
+            order.has_status = True
+            order.has_open_status = order.has_open_status or not kind
+        if order.customer_raw is None and (customer := row.get("Customer")):
+            order.customer_raw = customer
+        if line := row.get("ProductionLine"):
+            order.line_counts[line] = order.line_counts.get(line, 0) + 1
     if dropped:
         log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
-    return grouped
-
-
-def is_finished(raw_statuses: Iterable[str], finished: frozenset[str]) -> bool:
-    """Finished when it has statuses and every non-empty one is finished.
-
-    An order with no status at all gives no sign of being finished, so it stays open.
-    """
-    present = [s.strip().casefold() for s in raw_statuses if s and s.strip()]
-    return bool(present) and all(s in finished for s in present)
+    return facts
 
 
 def build_orders(
@@ -195,16 +253,11 @@ def build_orders(
     tz: tzinfo,
 ) -> list[OrderBlock]:
     """Group rows into open orders, sorted and de-duplicated (interface §6)."""
-    finished = frozenset(s.strip().casefold() for s in finished_statuses)
-    grouped = group_rows(rows)
-    today = datetime.now(tz).date()
-    orders = []
-    for (instance, ref_no), order_rows in grouped.items():
-        if is_finished((text(r.get("ProductionStatus")) for r in order_rows), finished):
-            continue
-        eta = order_eta(order_rows, tz, today)
-        orders.append(_order_block(instance, ref_no, eta, order_rows, status_names))
-
+    orders = [
+        _order_block(order.instance, order.ref_no, order.eta, order.rows, status_names)
+        for order in order_facts(rows, tz=tz, finished_statuses=finished_statuses).values()
+        if not order.finished
+    ]
     orders.sort(key=lambda o: (o.eta is None, o.eta or date.min, _ref_sort_key(o.ref_no), o.instance))
     return orders
 
