@@ -139,7 +139,10 @@ def _group_of(customer: str) -> str | None:
     return next((g for g, members in GROUPS.items() if customer in members), None)
 
 
-def build_dataset(*, today: date, seed: int = 20261122) -> Dataset:
+BULK_CUSTOMER = "Bulk Trade Customer"  # in DD, with `bulk_lines` lines: the big-customer case
+
+
+def build_dataset(*, today: date, seed: int = 20261122, bulk_lines: int = 0) -> Dataset:
     rng = random.Random(seed)
     data = Dataset(jobs={a: [] for a in ACCOUNTS}, sales={a: [] for a in ACCOUNTS}, wip={a: [] for a in ACCOUNTS})
     # Both accounts number orders from overlapping ranges, so the same RefNo
@@ -152,7 +155,33 @@ def build_dataset(*, today: date, seed: int = 20261122) -> Dataset:
                 ref_no = str(next_ref[account])
                 next_ref[account] += rng.randint(1, 3)
                 _add_order(rng, data, account, customer, ref_no, today)
+    _add_bulk_customer(data, today, bulk_lines)
     return data
+
+
+def _add_bulk_customer(data: Dataset, today: date, lines: int) -> None:
+    """`lines` open lines for one DD customer, eight to an order, dates over the next ten weeks."""
+    rows = data.jobs["DESDR"]
+    for index in range(lines):
+        order, line = divmod(index, 8)
+        eta = today + timedelta(days=7 + order % 70)
+        rows.append(
+            {
+                "PkId": f"bulk-{index}",
+                "RefNo": str(900000 + order),
+                "Descn": f"Site {order}",
+                "FixedLine": line + 1,
+                "DateScheduled": f"{eta.isoformat()}T00:00:00Z",
+                "ProductionLine": list(PRODUCTS)[order % len(PRODUCTS)],
+                "InventoryItem": "Roller Blind Blockout",
+                "ProductionStatus": OPEN_STAGES[order % len(OPEN_STAGES)],
+                "OrderStatus": "Work in Progress",
+                "Customer": BULK_CUSTOMER,
+                "Qty": 1,
+                "Location": ROOMS[line % len(ROOMS)],
+                "CostPrice": 100.0,
+            }
+        )
 
 
 def _add_order(rng: random.Random, data: Dataset, account: str, customer: str, ref_no: str, today: date) -> None:

@@ -35,6 +35,7 @@ class SimulatorConfig:
     today: date | None = None
     slip_every: float = 0.0  # seconds between rounds of rescheduled orders; 0: dates never move
     slip_orders: int = 3  # orders moved each round
+    bulk_lines: int = 0  # open lines of the extra DD customer "Bulk Trade Customer" (big-customer tests)
 
 
 @dataclass
@@ -53,7 +54,10 @@ class SimulatorServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], config: SimulatorConfig) -> None:
         self.config = config
         today = config.today or datetime.now(ZoneInfo(config.timezone)).date()
-        self.dataset: Dataset = build_dataset(today=today, seed=config.seed)
+        self.dataset: Dataset = build_dataset(today=today, seed=config.seed, bulk_lines=config.bulk_lines)
+        # A filter's rows, kept while the table does not grow: paging a big result must not
+        # re-run the filter over every row for each of its hundreds of pages.
+        self._filtered: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
         self.records: list[RequestRecord] = []
         self._records_lock = threading.Lock()
         self._random = random.Random(config.seed)
@@ -61,6 +65,15 @@ class SimulatorServer(ThreadingHTTPServer):
         self._slip_rounds = 0
         self._slip_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def filtered(self, account: str, entity_set: str, filter_expr: str, rows: list[dict[str, Any]]) -> list[dict]:
+        key = (account, entity_set, filter_expr, len(rows))
+        if key not in self._filtered:
+            if len(self._filtered) >= 256:  # any number of distinct filters, bounded memory
+                self._filtered.clear()
+            predicate = parse_filter(filter_expr)
+            self._filtered[key] = [row for row in rows if predicate(row)]
+        return self._filtered[key]
 
     def apply_due_slips(self) -> None:
         """Reschedule orders for every `slip_every` seconds since start (deterministic by round)."""
@@ -176,8 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _page(self, rows: list[dict[str, Any]], account: str, entity_set: str, query: dict[str, str]) -> dict[str, Any]:
         if "$filter" in query:
-            predicate = parse_filter(query["$filter"])
-            rows = [row for row in rows if predicate(row)]
+            rows = self.server.filtered(account, entity_set, query["$filter"], rows)
         skip = _non_negative(query, "$skip", 0)
         top = _non_negative(query, "$top", None)
         end = len(rows) if top is None else min(len(rows), skip + top)
