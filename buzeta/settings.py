@@ -306,6 +306,10 @@ BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
 # A link opened by a whole office at once: the rendered page is reused for this
 # many seconds per URL (0 = off). Changes show at most this late.
 REPORT_PAGE_CACHE_SECONDS = env_int("REPORT_PAGE_CACHE_SECONDS", 5, minimum=0)
+# Per process, counted in lines (~1 KB of memory a line; the two share the rows they hold):
+# cache entries' decoded rows, and the orders built from them, kept per data version.
+CACHE_ROWS_MEMO_LINES = env_int("CACHE_ROWS_MEMO_LINES", 150_000, minimum=0)
+REPORT_MEMO_LINES = env_int("REPORT_MEMO_LINES", 150_000, minimum=0)
 VIEW_COUNT_FLUSH_SECONDS = env_int("VIEW_COUNT_FLUSH_SECONDS", 30, minimum=0)
 
 # Exports (interface §7): the fixed columns, then these upstream fields when

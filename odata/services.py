@@ -16,7 +16,9 @@ Page, job, API, export and prewarm all call `cache_fetch` (or the parallel
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -138,11 +140,34 @@ def _tagged(rows: list[dict[str, Any]], instance: str) -> list[dict[str, Any]]:
     return [{**row, "Instance": instance} for row in rows]
 
 
+# Decoded rows of cache entries, per process, by (key, fetched_at): a big customer's 50,000
+# rows are read from the database and decoded once per fetch, not on every page view.
+# Bounded by lines (CACHE_ROWS_MEMO_LINES); callers only read them.
+_rows_memo: OrderedDict[tuple[str, datetime], list[dict[str, Any]]] = OrderedDict()
+_rows_memo_lock = threading.Lock()
+
+
+def _entry_rows(target: FetchTarget, entry: UpstreamCache) -> list[dict[str, Any]]:
+    """The entry's rows tagged with their account; `entry.rows` may be deferred (loaded on a miss)."""
+    version = (entry.key, entry.fetched_at)
+    with _rows_memo_lock:
+        if (rows := _rows_memo.get(version)) is not None:
+            _rows_memo.move_to_end(version)
+            return rows
+    rows = _tagged(entry.rows, target.instance)
+    if len(rows) <= settings.CACHE_ROWS_MEMO_LINES:
+        with _rows_memo_lock:
+            _rows_memo[version] = rows
+            while sum(len(kept) for kept in _rows_memo.values()) > settings.CACHE_ROWS_MEMO_LINES:
+                _rows_memo.popitem(last=False)
+    return rows
+
+
 def _from_entry(target: FetchTarget, entry: UpstreamCache, source: str, reason: str = "", error=None) -> FetchResult:
     return FetchResult(
         target=target,
         source=source,
-        rows=_tagged(entry.rows, target.instance),
+        rows=_entry_rows(target, entry),
         fetched_at=entry.fetched_at,
         reason=reason,
         error=error,
@@ -168,7 +193,8 @@ def cache_peek(target: FetchTarget) -> FetchResult:
     """
     key = cache_key(target)
     now = timezone.now()
-    entry = UpstreamCache.objects.filter(key=key).first()
+    # Without its rows: they come from the per-process copy when this version was read before.
+    entry = UpstreamCache.objects.filter(key=key).defer("rows").first()
     has_data = entry is not None and entry.has_data
 
     fresh_for = timedelta(minutes=settings.BUZ_FRESH_MINUTES)
@@ -181,9 +207,7 @@ def cache_peek(target: FetchTarget) -> FetchResult:
         error = error_from_kind(blocker.last_error_kind, blocker.last_error_detail, instance=target.instance)
         return _fallback(target, entry, error, reason="cooldown", retry_at=blocker.cooldown_until)
     if has_data:
-        return FetchResult(
-            target, Source.STALE, _tagged(entry.rows, target.instance), entry.fetched_at, needs_live=True
-        )
+        return FetchResult(target, Source.STALE, _entry_rows(target, entry), entry.fetched_at, needs_live=True)
     return FetchResult(target, Source.NONE, needs_live=True)
 
 

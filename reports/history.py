@@ -174,13 +174,12 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
     by_instance: dict[str, list[str]] = {}
     for order in orders:
         by_instance.setdefault(order.instance, []).append(order.ref_no)
-    records: dict[tuple[str, str], OrderEta] = {}
+    fields = ("ref_no", "first_eta", "current_eta", "previous_eta", "eta_changed_at")
+    records: dict[tuple[str, str], tuple] = {}
     for instance, refs in by_instance.items():
         for chunk in _chunks(refs):
-            for record in OrderEta.objects.filter(instance=instance, ref_no__in=chunk).only(
-                "instance", "ref_no", "first_eta", "current_eta", "previous_eta", "eta_changed_at"
-            ):
-                records[(record.instance, record.ref_no)] = record
+            for row in OrderEta.objects.filter(instance=instance, ref_no__in=chunk).values_list(*fields):
+                records[(instance, row[0])] = row
     recent_since = change_window_start(now)
     tz = timezone.get_default_timezone()
     attached = []
@@ -189,17 +188,16 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
         if record is None:
             attached.append(order)
             continue
+        _, first_eta, current_eta, previous_eta, changed_at = record
         # The move is only told when the page shows the date history moved to (a cached page may be older).
-        same = record.current_eta == order.eta and record.previous_eta is not None
+        same = current_eta == order.eta and previous_eta is not None and changed_at is not None
         attached.append(
             replace(
                 order,
-                first_promised=record.first_eta,
-                previous_eta=record.previous_eta if same else None,
-                eta_changed_on=timezone.localtime(record.eta_changed_at, tz).date()
-                if same and record.eta_changed_at
-                else None,
-                moved_recently=bool(same and record.eta_changed_at and record.eta_changed_at >= recent_since),
+                first_promised=first_eta,
+                previous_eta=previous_eta if same else None,
+                eta_changed_on=timezone.localtime(changed_at, tz).date() if same else None,
+                moved_recently=same and changed_at >= recent_since,
             )
         )
     return attached

@@ -5,6 +5,8 @@ The only module of `reports` that talks to `odata`.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -169,23 +171,46 @@ def report_from_results(
     if results and not any(r.has_data for r in results):
         error = next((r.error for r in results if r.error), None)
         raise ReportUnavailable.from_error(error or ODataError("no data"))
-    rows = [row for result in results for row in result.rows]
-    orders = build_orders(
-        rows,
-        status_names=status_names_active(),
-        finished_statuses=settings.BUZ_FINISHED_STATUSES,
-        tz=business_tz(),
-    )
-    orders = history_attach(orders)
     return Report(
         customer_name=customer.display_name,
         obfuscated_id=customer.obfuscated_id,
         is_group=customer.is_group,
-        orders=orders,
+        orders=_orders(results),
         sources=[_source_info(r) for r in results],
         generated_at=timezone.now(),
         filters=filters or ReportFilters(),
     )
+
+
+# Built orders per data version, per process: a big customer's 50,000 lines are grouped once per
+# fetch, not on every page, filter or export. Bounded by the lines held (REPORT_MEMO_LINES).
+_orders_memo: OrderedDict[tuple, tuple[list[OrderBlock], int]] = OrderedDict()  # version -> (orders, lines)
+_orders_memo_lock = threading.Lock()
+
+
+def _orders(results: list[FetchResult]) -> list[OrderBlock]:
+    """The open orders in what the accounts gave, with their ETA history (interface §6)."""
+    status_names = status_names_active()
+    version = (
+        tuple((r.target.instance, r.target.name, r.target.is_group, r.fetched_at) for r in results if r.has_data),
+        tuple(sorted(status_names.items())),
+        timezone.localdate(timezone=business_tz()),  # "today" decides plausible dates and recent moves
+    )
+    with _orders_memo_lock:
+        if (kept := _orders_memo.get(version)) is not None:
+            _orders_memo.move_to_end(version)
+            return kept[0]
+    rows = [row for result in results for row in result.rows]
+    orders = build_orders(
+        rows, status_names=status_names, finished_statuses=settings.BUZ_FINISHED_STATUSES, tz=business_tz()
+    )
+    orders = history_attach(orders)
+    if len(rows) <= settings.REPORT_MEMO_LINES:
+        with _orders_memo_lock:
+            _orders_memo[version] = (orders, len(rows))
+            while sum(lines for _, lines in _orders_memo.values()) > settings.REPORT_MEMO_LINES:
+                _orders_memo.popitem(last=False)
+    return orders
 
 
 def time_text(moment: datetime, *, with_day: bool = True) -> str:

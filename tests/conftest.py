@@ -56,6 +56,8 @@ def fake_upstream(settings, tmp_path) -> None:
     # Every view written at once, and no page reuse: tests see each change immediately.
     settings.VIEW_COUNT_FLUSH_SECONDS = 0
     settings.REPORT_PAGE_CACHE_SECONDS = 0
+    settings.REPORT_MEMO_LINES = 0
+    settings.CACHE_ROWS_MEMO_LINES = 0
     # Real hashers are slow on purpose; tests only need them to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.BUZ_ACCOUNTS = {
