@@ -72,13 +72,13 @@ class FetchResult:
         return self.source != Source.NONE
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data, for keeping a job's result in the database."""
+        """Plain data for keeping a job's result: a reference to the cache entry, not its rows
+        (a 50,000-line copy per job would be 17 MB). `results_restore` reads them back."""
         return {
             "instance": self.target.instance,
             "name": self.target.name,
             "is_group": self.target.is_group,
             "source": str(self.source),
-            "rows": self.rows,
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "reason": self.reason,
             "error_kind": self.error.kind if self.error else "",
@@ -87,7 +87,7 @@ class FetchResult:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FetchResult:
+    def from_json(cls, data: dict[str, Any], rows: list[dict[str, Any]] | None = None) -> FetchResult:
         error = None
         if data.get("error_kind"):
             error = error_from_kind(data["error_kind"], data.get("error_detail", ""), instance=data["instance"])
@@ -95,12 +95,32 @@ class FetchResult:
         return cls(
             target=FetchTarget(data["instance"], data["name"], data["is_group"]),
             source=Source(data["source"]),
-            rows=data.get("rows") or [],
+            rows=rows if rows is not None else data.get("rows") or [],
             fetched_at=datetime.fromisoformat(fetched_at) if fetched_at else None,
             reason=data.get("reason", ""),
             error=error,
             retry_at=datetime.fromisoformat(retry_at) if retry_at else None,
         )
+
+
+class CachedRowsGone(Exception):
+    """A kept result refers to a cache entry that has since been cleared."""
+
+
+def results_restore(data: list[dict[str, Any]]) -> list[FetchResult]:
+    """Kept results with their rows: from the cache entry each refers to (its current copy, which
+    may be newer than the job's: newer is better), or copied in results kept before references.
+    Raises CachedRowsGone when an entry with the rows is gone (clear_cache)."""
+    results = []
+    for item in data:
+        result = FetchResult.from_json(item)
+        if result.has_data and "rows" not in item:
+            entry = UpstreamCache.objects.filter(key=cache_key(result.target)).defer("rows").first()
+            if entry is None or not entry.has_data:
+                raise CachedRowsGone(cache_key(result.target))
+            result.rows, result.fetched_at = _entry_rows(result.target, entry), entry.fetched_at
+        results.append(result)
+    return results
 
 
 def cache_key(target: FetchTarget) -> str:

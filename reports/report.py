@@ -1,6 +1,7 @@
 """A customer's report: what each account gave, through the rules of §6, ready for a page, an export or the API.
 
-The only module of `reports` that talks to `odata`.
+The module of `reports` that talks to `odata` (with `history`, which keys its records on
+cache keys); the other modules import what they need of it from here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from django.utils.formats import date_format
 
 from customers.models import Customer
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
-from odata.services import FetchResult, Source, cache_peek, fetch_targets, in_blackout
+from odata.services import CachedRowsGone as CachedRowsGone  # re-exported for views and services
+from odata.services import (
+    FetchResult,
+    Source,
+    cache_peek,
+    fetch_targets,
+    in_blackout,
+    results_restore,
+)
 from reports.history import history_attach
 from reports.rules import OrderBlock, ReportFilters, build_orders, filter_options, filter_orders
 from statuses.selectors import status_names_active
@@ -252,7 +261,8 @@ def results_to_json(results: list[FetchResult]) -> list[dict]:
 
 
 def results_from_json(data: list[dict] | None) -> list[FetchResult]:
-    return [FetchResult.from_json(item) for item in data or []]
+    """A job's kept results, rows read back from the cache (CachedRowsGone when cleared since)."""
+    return results_restore(data or [])
 
 
 def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:

@@ -18,6 +18,7 @@ from customers.models import Customer
 from reports.jobs import GENERIC_FAILURE, job_recover_if_stalled, job_start_or_join
 from reports.models import ReportJob
 from reports.report import (
+    CachedRowsGone,
     FetchResult,
     Report,
     ReportUnavailable,
@@ -103,7 +104,10 @@ def report_within_budget(*, customer: Customer, filters: ReportFilters) -> PageP
         return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters))
     job = job_wait(job_start_or_join(customer=customer), seconds=settings.BUZ_WEB_WAIT_SECONDS)
     if job.status == ReportJob.DONE:
-        return PagePlan(report=job_report(job, filters=filters))
+        try:
+            return PagePlan(report=job_report(job, filters=filters))
+        except CachedRowsGone:  # cleared (clear_cache) between the job and this page
+            raise ReportUnavailable(GENERIC_FAILURE, http_status=503) from None
     if job.status == ReportJob.FAILED:
         raise ReportUnavailable(job.error or GENERIC_FAILURE, http_status=job.error_status or 502)
     if _settled(peeks):

@@ -24,7 +24,7 @@ from reports.exports import EXPORT_TYPES, export_response
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.page import ReportPage
-from reports.report import Report, ReportUnavailable
+from reports.report import CachedRowsGone, Report, ReportUnavailable
 from reports.rules import FilterError, ReportFilters, filter_query
 from reports.selectors import job_by_id
 from reports.services import (
@@ -204,6 +204,9 @@ def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
         report = job_report(job, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, job.customer, exc)
+    except CachedRowsGone:
+        # The data it showed was cleared: the customer's page shows what there is now.
+        return redirect(_with_query(request, job.customer.get_absolute_url()))
     # A snapshot under the job's address: the browser is moved to the customer's permanent link.
     return _report_response(request, report, permanent_url=job.customer.get_absolute_url())
 

@@ -147,15 +147,37 @@ def test_running_a_job_twice_does_nothing_the_second_time(customer, queued_only,
 
 
 @responses.activate
-def test_the_job_result_is_kept_and_reused_after_the_cache_is_gone(client, customer, open_report, morning):
+def test_a_job_keeps_a_reference_to_the_cache_not_a_copy_of_its_rows(client, customer, open_report, morning):
+    import json
+
+    responses.get(DD_JOBS, json={"value": [ROW]})
+    open_report(client, f"/{customer.obfuscated_id}")
+    job = ReportJob.objects.get()
+    assert job.result and all("rows" not in item for item in job.result)
+    assert "Smith - upstairs" not in json.dumps(job.result)  # no order data in the job row
+    response = client.get(f"/report/{job.pk}", {"status": "sewing"})
+    assert "Order 512877" in response.content.decode()
+    assert response.context["report"].line_count == 1
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_job_whose_cache_was_cleared_sends_the_visitor_to_the_customer_page(client, customer, open_report, morning):
     responses.get(DD_JOBS, json={"value": [ROW]})
     open_report(client, f"/{customer.obfuscated_id}")
     job = ReportJob.objects.get()
     UpstreamCache.objects.all().delete()
     response = client.get(f"/report/{job.pk}", {"status": "sewing"})
-    assert "Order 512877" in response.content.decode()
-    assert response.context["report"].line_count == 1
-    assert len(responses.calls) == 1
+    assert response.status_code == 302
+    assert response["Location"] == f"/{customer.obfuscated_id}?status=sewing"
+
+
+def test_a_job_kept_before_references_still_shows_its_copied_rows(client, customer):
+    job = ReportJob.objects.create(customer=customer, status=ReportJob.DONE, percent=100)
+    kept = {"instance": "DD", "name": customer.dd_name, "is_group": False, "source": "live", "reason": ""}
+    job.result = [{**kept, "rows": [{**ROW, "Instance": "DD"}], "fetched_at": "2026-11-23T08:00:00+11:00"}]
+    job.save()
+    assert "Order 512877" in client.get(f"/report/{job.pk}").content.decode()
 
 
 @responses.activate
