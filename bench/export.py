@@ -7,7 +7,7 @@ memory is the process's real peak RSS during the export (VmHWM, reset once
 the report is built; lxml allocates outside tracemalloc's sight) minus its
 RSS at that moment. Linux only. Variants:
 
-  ours-xlsx          reports.exports.xlsx_file (openpyxl write-only + lxml)
+  ours-xlsx          reports.exports.xlsx_write (openpyxl write-only + lxml)
   xlsxwriter-cm      XlsxWriter with constant_memory=True, same cells and formats
   openpyxl-plain     openpyxl's normal (in-memory) workbook, same cells and formats
   ours-csv           reports.exports.csv_chunks, fully consumed
@@ -86,7 +86,7 @@ def run_variant(name: str, lines: int, repeats: int) -> dict:
     import django
 
     django.setup()
-    from reports.exports import csv_chunks, export_columns, export_rows, neutralise, xlsx_file
+    from reports.exports import csv_chunks, export_columns, export_rows, neutralise, xlsx_write
 
     orders = synthetic_orders(lines)
     columns = export_columns()
@@ -96,7 +96,8 @@ def run_variant(name: str, lines: int, repeats: int) -> dict:
     for _ in range(repeats):
         started = time.perf_counter()
         if name == "ours-xlsx":
-            xlsx_file(orders, columns).close()
+            with tempfile.TemporaryFile() as output:
+                xlsx_write(orders, columns, output)
         elif name == "ours-csv":
             for _chunk in csv_chunks(orders, columns):
                 pass

@@ -9,16 +9,21 @@ barcodes whatever upstream calls them, even if someone allows them.
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header, http_date
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -145,8 +150,8 @@ def csv_chunks(orders: Iterable[OrderBlock], columns: list[str]) -> Iterator[str
 # --- XLSX -----------------------------------------------------------------------------------
 
 
-def xlsx_file(orders: Iterable[OrderBlock], columns: list[str]) -> IO[bytes]:
-    """The workbook in a temporary file, written in openpyxl's write-only (streaming) mode."""
+def xlsx_write(orders: Iterable[OrderBlock], columns: list[str], output: IO[bytes]) -> None:
+    """The workbook into `output`, in openpyxl's write-only (streaming) mode."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Open orders")
     sheet.freeze_panes = "A2"
@@ -170,25 +175,69 @@ def xlsx_file(orders: Iterable[OrderBlock], columns: list[str]) -> IO[bytes]:
                 cell.number_format = "d mmm yyyy"
                 values[index] = cell
         sheet.append(values)
-
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse streams it, then closes it
     workbook.save(output)
-    output.seek(0)
-    return output
 
 
-def export_response(fmt: str, report: Any, *, customer_name: str) -> HttpResponse:
-    """The download: streamed CSV or XLSX; with no report (HEAD) the headers alone."""
+# --- built once, served many times ------------------------------------------------------------
+
+# Built exports are kept this long (the daily purge removes older ones); a repeat download of
+# unchanged data is a file send, or a 304 when the browser still has it.
+EXPORT_KEEP_HOURS = 24
+
+
+def _exports_dir() -> Path:
+    folder = Path(settings.DATA_DIR) / "exports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # customers' orders: owner-only
+    return folder
+
+
+def _stored_export(key: str, fmt: str, orders: list[OrderBlock], columns: list[str]) -> Path:
+    """The export's file, built now if it is not kept yet (written aside, then moved in whole)."""
+    path = _exports_dir() / f"{key}.{fmt}"
+    if path.exists():
+        return path
+    # NamedTemporaryFile creates the file 0600.
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as output:
+        if fmt == "csv":
+            for chunk in csv_chunks(orders, columns):
+                output.write(chunk.encode())
+        else:
+            xlsx_write(orders, columns, output)
+    os.replace(output.name, path)
+    return path
+
+
+def exports_purge(*, older_than_hours: int = EXPORT_KEEP_HOURS) -> int:
+    """Delete kept exports (and abandoned partial ones) older than this; returns how many."""
+    cutoff = time.time() - older_than_hours * 3600
+    removed = 0
+    for path in _exports_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def export_response(request: HttpRequest, fmt: str, report: Any, *, customer_name: str) -> HttpResponse:
+    """The download: built once per data version, format, filters and columns, then sent from its
+    file; a browser that has it gets a 304. With no report (HEAD) the headers alone."""
+    filename = export_filename(customer_name, fmt)
     if report is None:
         response: HttpResponse = HttpResponse(content_type=EXPORT_TYPES[fmt])
-    elif fmt == "csv":
-        response = StreamingHttpResponse(
-            csv_chunks(report.visible_orders, export_columns()), content_type=EXPORT_TYPES[fmt]
-        )
     else:
-        response = FileResponse(xlsx_file(report.visible_orders, export_columns()), content_type=EXPORT_TYPES[fmt])
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=export_filename(customer_name, fmt)
-    )
-    response["Cache-Control"] = "private, no-store"
+        columns = export_columns()
+        identity = "|".join([report.data_version, fmt, repr(report.filters), ",".join(columns)])
+        key = hashlib.sha256(identity.encode()).hexdigest()
+        etag = f'"{key[:40]}"'
+        modified = report.data_as_of.timestamp() if report.data_as_of else None
+        response = get_conditional_response(request, etag=etag, last_modified=modified) or FileResponse(
+            open(_stored_export(key, fmt, report.visible_orders, columns), "rb"),  # noqa: SIM115 - FileResponse closes it
+            content_type=EXPORT_TYPES[fmt],
+        )
+        response["ETag"] = etag
+        if modified:
+            response["Last-Modified"] = http_date(modified)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    # Private, and checked again each time: the browser may keep it, the data may change.
+    response["Cache-Control"] = "private, no-cache"
     return response

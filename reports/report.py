@@ -6,6 +6,7 @@ cache keys); the other modules import what they need of it from here.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -116,6 +117,7 @@ class Report:
     sources: list[SourceInfo]
     generated_at: datetime
     filters: ReportFilters = field(default_factory=ReportFilters)
+    data_version: str = ""  # changes whenever the orders could: a fetch, a status name, a new day
 
     @cached_property
     def visible_orders(self) -> list[OrderBlock]:
@@ -180,11 +182,13 @@ def report_from_results(
     if results and not any(r.has_data for r in results):
         error = next((r.error for r in results if r.error), None)
         raise ReportUnavailable.from_error(error or ODataError("no data"))
+    orders, version = _orders(results)
     return Report(
         customer_name=customer.display_name,
         obfuscated_id=customer.obfuscated_id,
         is_group=customer.is_group,
-        orders=_orders(results),
+        orders=orders,
+        data_version=version,
         sources=[_source_info(r) for r in results],
         generated_at=timezone.now(),
         filters=filters or ReportFilters(),
@@ -197,18 +201,20 @@ _orders_memo: OrderedDict[tuple, tuple[list[OrderBlock], int]] = OrderedDict()  
 _orders_memo_lock = threading.Lock()
 
 
-def _orders(results: list[FetchResult]) -> list[OrderBlock]:
-    """The open orders in what the accounts gave, with their ETA history (interface §6)."""
+def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:
+    """The open orders in what the accounts gave, with their ETA history (interface §6), and a
+    version string that changes whenever they could."""
     status_names = status_names_active()
     version = (
         tuple((r.target.instance, r.target.name, r.target.is_group, r.fetched_at) for r in results if r.has_data),
         tuple(sorted(status_names.items())),
         timezone.localdate(timezone=business_tz()),  # "today" decides plausible dates and recent moves
     )
+    digest = hashlib.sha256(repr(version).encode()).hexdigest()
     with _orders_memo_lock:
         if (kept := _orders_memo.get(version)) is not None:
             _orders_memo.move_to_end(version)
-            return kept[0]
+            return kept[0], digest
     rows = [row for result in results for row in result.rows]
     orders = build_orders(
         rows, status_names=status_names, finished_statuses=settings.BUZ_FINISHED_STATUSES, tz=business_tz()
@@ -219,7 +225,7 @@ def _orders(results: list[FetchResult]) -> list[OrderBlock]:
             _orders_memo[version] = (orders, len(rows))
             while sum(lines for _, lines in _orders_memo.values()) > settings.REPORT_MEMO_LINES:
                 _orders_memo.popitem(last=False)
-    return orders
+    return orders, digest
 
 
 def time_text(moment: datetime, *, with_day: bool = True) -> str:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import Actor
+from reports.exports import EXPORT_KEEP_HOURS, exports_purge
 from reports.history import history_purge
 from reports.jobs import jobs_purge
 from reports.schedules import PURGE_JOBS_DAYS
@@ -28,3 +29,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {events} ETA changes and {orders} closed orders older than {settings.BUZ_ETA_HISTORY_DAYS} days"
         )
+        if not options["dry_run"]:
+            self.stdout.write(f"deleted {exports_purge()} kept exports older than {EXPORT_KEEP_HOURS} hours")

@@ -1,0 +1,92 @@
+"""Exports are built once per data version and filters; repeats are a file send or a 304."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from odata.models import UpstreamCache
+from odata.services import cache_key
+from reports import exports
+from tests.conftest import order_line
+
+
+@pytest.fixture
+def cached(customer, settings):
+    settings.BUZ_FRESH_MINUTES = 60
+
+    def store(rows):
+        target = customer.fetch_targets[0]
+        UpstreamCache.objects.update_or_create(
+            key=cache_key(target),
+            defaults={"instance": "DD", "target_name": target.name, "rows": rows, "fetched_at": timezone.now()},
+        )
+
+    store([order_line()])
+    return store
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    made = []
+    real = exports.csv_chunks
+
+    def counting(orders, columns):
+        made.append(1)
+        return real(orders, columns)
+
+    monkeypatch.setattr(exports, "csv_chunks", counting)
+    return made
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_repeat_download_is_sent_from_the_kept_file_or_answered_304(client, customer, cached, fmt):
+    url = f"/{customer.obfuscated_id}/download.{fmt}"
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+    assert first["Cache-Control"] == "private, no-cache"
+    content = body(first)
+    second = client.get(url)
+    assert second["ETag"] == first["ETag"] and body(second) == content
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert unchanged.status_code == 304 and not unchanged.content
+    assert "attachment" in unchanged["Content-Disposition"]
+
+
+def test_the_export_is_built_once_for_the_same_data_and_filters(client, customer, cached, builds):
+    url = f"/{customer.obfuscated_id}/download.csv"
+    for _ in range(3):
+        body(client.get(url))
+    assert len(builds) == 1
+    body(client.get(url, {"status": "In Production"}))  # other filters: another file
+    assert len(builds) == 2
+
+
+def test_new_data_gives_a_new_etag_and_new_content(client, customer, cached):
+    url = f"/{customer.obfuscated_id}/download.csv"
+    first = client.get(url)
+    body(first)
+    cached([order_line(RefNo="600")])
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert b"600" in body(again)
+
+
+def test_kept_exports_are_owner_only_and_purged_when_old(client, customer, cached, settings):
+    body(client.get(f"/{customer.obfuscated_id}/download.csv"))
+    folder = Path(settings.DATA_DIR) / "exports"
+    [kept] = list(folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert exports.exports_purge() == 0
+    old = time.time() - 25 * 3600
+    os.utime(kept, (old, old))
+    assert exports.exports_purge() == 1 and not kept.exists()
