@@ -72,6 +72,7 @@ COLUMN_WIDTHS = {
     "EtaChangedAt": 14,
 }
 DATE_COLUMNS = ("DateScheduled", "FirstPromised", "EtaChangedAt")
+EXCEL_DAY_ZERO = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug folded in)
 NUMERIC_COLUMNS = {"Qty"}  # upstream fields exported as numbers
 
 
@@ -166,13 +167,18 @@ def xlsx_write(orders: Iterable[OrderBlock], columns: list[str], output: IO[byte
         header.append(cell)
     sheet.append(header)
 
-    date_columns = [columns.index(name) for name in DATE_COLUMNS if name in columns]
+    # One styled cell per date column, reused row after row (write-only rows are written out as
+    # they are appended), holding Excel's day number: no per-cell style or date conversion.
+    date_cells = {}
+    for name in DATE_COLUMNS:
+        if name in columns:
+            date_cells[columns.index(name)] = cell = WriteOnlyCell(sheet)
+            cell.number_format = "d mmm yyyy"
     for row in export_rows(orders, columns):
         values: list[Any] = [neutralise(v) if isinstance(v, str) else v for v in row]
-        for index in date_columns:
+        for index, cell in date_cells.items():
             if values[index] is not None:
-                cell = WriteOnlyCell(sheet, value=values[index])
-                cell.number_format = "d mmm yyyy"
+                cell.value = (values[index] - EXCEL_DAY_ZERO).days
                 values[index] = cell
         sheet.append(values)
     workbook.save(output)

@@ -319,3 +319,16 @@ def test_a_report_with_no_data_and_no_recorded_error_is_unavailable_not_a_crash(
     with pytest.raises(ReportUnavailable) as caught:
         report_from_results(customer=customer, results=[FetchResult(FetchTarget("DD", "x", False), Source.NONE)])
     assert caught.value.http_status == 502
+
+
+@responses.activate
+def test_xlsx_dates_are_each_rows_own_across_orders_and_gaps(client, customer):
+    rows = [line(ref="1", when="2026-12-01T00:00:00Z"), line(ref="2", when=None), line(ref="3", when="2027-01-15")]
+    responses.get(DD_JOBS, json={"value": rows})
+    sheet = xlsx_sheet(download(client, customer, "xlsx"))
+    shown = [(sheet.cell(row=r, column=1).value, sheet.cell(row=r, column=2).value) for r in range(2, 5)]
+    assert [(ref, when.date().isoformat() if when else None) for ref, when in shown] == [
+        ("1", "2026-12-01"),
+        ("3", "2027-01-15"),
+        ("2", None),
+    ]
