@@ -136,6 +136,9 @@ class ReportPage:
     @cached_property
     def stages(self) -> list[Stage]:
         """Lines per status, most first; each links to the page filtered to it."""
+        return self.report.derived("stages", self._count_stages)
+
+    def _count_stages(self) -> list[Stage]:
         counts = Counter(line.status for order in self.report.orders for line in order.lines if line.status)
         by_spelling: dict[str, tuple[str, int]] = {}
         for status, lines in counts.most_common():

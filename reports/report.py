@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -133,7 +134,23 @@ class Report:
 
     @cached_property
     def options(self) -> dict[str, list[str]]:
-        return filter_options(self.orders)
+        return self.derived("options", lambda: filter_options(self.orders))
+
+    def derived(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value computed from all the orders, kept per data version in this process (the menus
+        and stage counts of a 50,000-line customer are not recounted for every page)."""
+        if not self.data_version or not settings.REPORT_MEMO_LINES:
+            return compute()
+        key = (self.data_version, name)
+        with _orders_memo_lock:
+            if key in _derived_memo:
+                return _derived_memo[key]
+        value = compute()
+        with _orders_memo_lock:
+            _derived_memo[key] = value
+            while len(_derived_memo) > DERIVED_MEMO_ENTRIES:
+                _derived_memo.popitem(last=False)
+        return value
 
     @property
     def failed_sources(self) -> list[SourceInfo]:
@@ -199,6 +216,8 @@ def report_from_results(
 # fetch, not on every page, filter or export. Bounded by the lines held (REPORT_MEMO_LINES).
 _orders_memo: OrderedDict[tuple, tuple[list[OrderBlock], int]] = OrderedDict()  # version -> (orders, lines)
 _orders_memo_lock = threading.Lock()
+_derived_memo: OrderedDict[tuple[str, str], Any] = OrderedDict()
+DERIVED_MEMO_ENTRIES = 256
 
 
 def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:

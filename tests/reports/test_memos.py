@@ -18,11 +18,11 @@ from tests.conftest import order_line
 def memos_on(settings):
     settings.CACHE_ROWS_MEMO_LINES = 1000
     settings.REPORT_MEMO_LINES = 1000
-    odata_services._rows_memo.clear()
-    report_module._orders_memo.clear()
+    for memo in (odata_services._rows_memo, report_module._orders_memo, report_module._derived_memo):
+        memo.clear()
     yield
-    odata_services._rows_memo.clear()
-    report_module._orders_memo.clear()
+    for memo in (odata_services._rows_memo, report_module._orders_memo, report_module._derived_memo):
+        memo.clear()
 
 
 def store(customer, rows, at):
@@ -57,3 +57,17 @@ def test_the_memos_hold_no_more_lines_than_allowed(customer, memos_on, settings)
         cache_peek(customer.fetch_targets[0])
     assert sum(len(rows) for rows in odata_services._rows_memo.values()) <= 5
     assert len(odata_services._rows_memo) == 2
+
+
+def test_menus_are_counted_once_per_fetch_not_per_view(client, customer, memos_on, settings, monkeypatch):
+    counted = []
+    real = report_module.filter_options
+    monkeypatch.setattr(report_module, "filter_options", lambda orders: counted.append(1) or real(orders))
+    settings.BUZ_FRESH_MINUTES = 60
+    store(customer, [order_line(RefNo="100")], timezone.now())
+    for query in ("", "?status=In+Production", "?page=2", "?q=100"):
+        client.get(f"/{customer.obfuscated_id}{query}")
+    assert len(counted) == 1
+    store(customer, [order_line(RefNo="200", ProductionStatus="Packed")], timezone.now())
+    page = client.get(f"/{customer.obfuscated_id}").content.decode()
+    assert len(counted) == 2 and ">Packed<" in page
