@@ -175,7 +175,8 @@ def xlsx_write(orders: Iterable[OrderBlock], columns: list[str], output: IO[byte
             date_cells[columns.index(name)] = cell = WriteOnlyCell(sheet)
             cell.number_format = "d mmm yyyy"
     for row in export_rows(orders, columns):
-        values: list[Any] = [neutralise(v) if isinstance(v, str) else v for v in row]
+        # A blank is no cell at all (openpyxl writes nothing for None), not an empty string.
+        values: list[Any] = [(neutralise(v) if v else None) if isinstance(v, str) else v for v in row]
         for index, cell in date_cells.items():
             if values[index] is not None:
                 cell.value = (values[index] - EXCEL_DAY_ZERO).days
