@@ -10,6 +10,7 @@ through Django's test client (no network between client and app):
   job       the report job: fetch every page, cache, record ETA history, build the report
   page 1st  the customer page from cached data, first view after the fetch (rows decoded, orders built)
   page      the same page again (what every later visitor gets): server time, and its HTML size
+  sync      /sync/, the whole printable report (every order, never paged), from the same cached data
   csv/xlsx  the first download (built and kept), then a repeat (sent from the kept file)
   304       a repeat download from a browser that has it (If-None-Match)
   job KB    what the job keeps in the database
@@ -122,7 +123,11 @@ def measure(lines: int, phone: bool) -> dict:
     response = client.get(page_url)
     assert response.status_code == 200
     page = timed(lambda: client.get(page_url), repeats=5)
+    whole = client.get(f"/sync/{customer.obfuscated_id}")
+    sync = timed(lambda: client.get(f"/sync/{customer.obfuscated_id}"), repeats=3)
     result = {
+        "sync_s": sync,
+        "sync_kb": len(whole.content) / 1024,
         "lines": lines,
         "job_s": job_seconds,
         "page_first_s": first_page,
@@ -177,14 +182,15 @@ def main() -> None:
             check=True,
         )
         rows.append(json.loads(output.stdout.strip().splitlines()[-1]))
-    print("| lines | job | page, first view | page | first screen | CSV first / repeat / 304 | "
+    print("| lines | job | page, first view | page | first screen | /sync/ (whole report) | CSV first / repeat / 304 | "
           "XLSX first / repeat / 304 | job keeps | peak RSS | phone load (4x CPU) |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         phone = f"{r['phone_load_s']:.2f} s" if "phone_load_s" in r else ""
         print(
             f"| {r['lines']:,} | {r['job_s']:.2f} s | {r['page_first_s'] * 1000:.0f} ms | {r['page_s'] * 1000:.0f} ms "
-            f"| {r['html_kb']:.0f} KB | {r['csv_first_s'] * 1000:.0f} / {r['csv_repeat_s'] * 1000:.0f} / "
+            f"| {r['html_kb']:.0f} KB | {r['sync_s'] * 1000:.0f} ms, {r['sync_kb']:,.0f} KB "
+            f"| {r['csv_first_s'] * 1000:.0f} / {r['csv_repeat_s'] * 1000:.0f} / "
             f"{r['csv_304_s'] * 1000:.1f} ms | {r['xlsx_first_s'] * 1000:.0f} / {r['xlsx_repeat_s'] * 1000:.0f} / "
             f"{r['xlsx_304_s'] * 1000:.1f} ms | {r['job_kb']:.1f} KB | {r['rss_mb']:.0f} MB | {phone} |"
         )
