@@ -16,9 +16,7 @@ Page, job, API, export and prewarm all call `cache_fetch` (or the parallel
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from django.utils import timezone
 from odata.client import get_client
 from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
 from odata.leases import lease_acquire, lease_release, lease_renew, lease_wait
+from odata.memo import WeightedMemo
 from odata.models import UpstreamCache
 from odata.signals import live_rows_fetched
 from odata.targets import FetchTarget
@@ -163,23 +162,15 @@ def _tagged(rows: list[dict[str, Any]], instance: str) -> list[dict[str, Any]]:
 # Decoded rows of cache entries, per process, by (key, fetched_at): a big customer's 50,000
 # rows are read from the database and decoded once per fetch, not on every page view.
 # Bounded by lines (CACHE_ROWS_MEMO_LINES); callers only read them.
-_rows_memo: OrderedDict[tuple[str, datetime], list[dict[str, Any]]] = OrderedDict()
-_rows_memo_lock = threading.Lock()
+_rows_memo = WeightedMemo(lambda: settings.CACHE_ROWS_MEMO_LINES)
 
 
 def _entry_rows(target: FetchTarget, entry: UpstreamCache) -> list[dict[str, Any]]:
     """The entry's rows tagged with their account; `entry.rows` may be deferred (loaded on a miss)."""
     version = (entry.key, entry.fetched_at)
-    with _rows_memo_lock:
-        if (rows := _rows_memo.get(version)) is not None:
-            _rows_memo.move_to_end(version)
-            return rows
-    rows = _tagged(entry.rows, target.instance)
-    if len(rows) <= settings.CACHE_ROWS_MEMO_LINES:
-        with _rows_memo_lock:
-            _rows_memo[version] = rows
-            while sum(len(kept) for kept in _rows_memo.values()) > settings.CACHE_ROWS_MEMO_LINES:
-                _rows_memo.popitem(last=False)
+    if (rows := _rows_memo.get(version)) is None:
+        rows = _tagged(entry.rows, target.instance)
+        _rows_memo.put(version, rows, len(rows))
     return rows
 
 

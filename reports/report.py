@@ -7,8 +7,6 @@ cache keys); the other modules import what they need of it from here.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +20,7 @@ from django.utils.formats import date_format
 
 from customers.models import Customer
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
+from odata.memo import WeightedMemo
 from odata.services import CachedRowsGone as CachedRowsGone  # re-exported for views and services
 from odata.services import (
     FetchResult,
@@ -139,17 +138,11 @@ class Report:
     def derived(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value computed from all the orders, kept per data version in this process (the menus
         and stage counts of a 50,000-line customer are not recounted for every page)."""
-        if not self.data_version or not settings.REPORT_MEMO_LINES:
-            return compute()
         key = (self.data_version, name)
-        with _orders_memo_lock:
-            if key in _derived_memo:
-                return _derived_memo[key]
-        value = compute()
-        with _orders_memo_lock:
-            _derived_memo[key] = value
-            while len(_derived_memo) > DERIVED_MEMO_ENTRIES:
-                _derived_memo.popitem(last=False)
+        if not self.data_version or (value := _derived_memo.get(key)) is None:
+            value = compute()
+            if self.data_version:
+                _derived_memo.put(key, value, 1)
         return value
 
     @property
@@ -214,10 +207,9 @@ def report_from_results(
 
 # Built orders per data version, per process: a big customer's 50,000 lines are grouped once per
 # fetch, not on every page, filter or export. Bounded by the lines held (REPORT_MEMO_LINES).
-_orders_memo: OrderedDict[tuple, tuple[list[OrderBlock], int]] = OrderedDict()  # version -> (orders, lines)
-_orders_memo_lock = threading.Lock()
-_derived_memo: OrderedDict[tuple[str, str], Any] = OrderedDict()
-DERIVED_MEMO_ENTRIES = 256
+_orders_memo = WeightedMemo(lambda: settings.REPORT_MEMO_LINES)
+# Values derived from all the orders (menus, stage counts), one unit each, while the memos are on.
+_derived_memo = WeightedMemo(lambda: 256 if settings.REPORT_MEMO_LINES else 0)
 
 
 def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:
@@ -230,20 +222,14 @@ def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:
         timezone.localdate(timezone=business_tz()),  # "today" decides plausible dates and recent moves
     )
     digest = hashlib.sha256(repr(version).encode()).hexdigest()
-    with _orders_memo_lock:
-        if (kept := _orders_memo.get(version)) is not None:
-            _orders_memo.move_to_end(version)
-            return kept[0], digest
+    if (orders := _orders_memo.get(version)) is not None:
+        return orders, digest
     rows = [row for result in results for row in result.rows]
     orders = build_orders(
         rows, status_names=status_names, finished_statuses=settings.BUZ_FINISHED_STATUSES, tz=business_tz()
     )
     orders = history_attach(orders)
-    if len(rows) <= settings.REPORT_MEMO_LINES:
-        with _orders_memo_lock:
-            _orders_memo[version] = (orders, len(rows))
-            while sum(lines for _, lines in _orders_memo.values()) > settings.REPORT_MEMO_LINES:
-                _orders_memo.popitem(last=False)
+    _orders_memo.put(version, orders, len(rows))
     return orders, digest
 
 
