@@ -69,7 +69,7 @@ def minutes_schedule_upsert(*, name: str, func: str, minutes: int) -> None:
             "func": func,
             "schedule_type": Schedule.MINUTES,
             "minutes": minutes,
-            "next_run": timezone.now() + timedelta(minutes=minutes),
+            "next_run": timezone.now(),  # once at start too: the first run records a baseline
             "repeats": -1,
         },
     )

@@ -259,18 +259,26 @@ def _add_order(rng: random.Random, data: Dataset, account: str, customer: str, r
     )
 
 
-def slip_dates(data: Dataset, *, seed: int, round_no: int, orders: int = 3) -> list[tuple[str, str, int]]:
+def slip_dates(
+    data: Dataset, *, seed: int, round_no: int, orders: int = 3, among: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[str, str, int]]:
     """Move a few open orders' dates, as a factory reschedules: most later, some earlier.
 
-    Round `round_no` always moves the same orders by the same days (same seed), so a
-    demo or a test sees the same changes every time. Returns (account, RefNo, days).
+    `among`: only orders of these customers, when any of them has some (the demo moves the
+    orders someone is looking at). Round `round_no` moves the same orders by the same days
+    for the same seed and customers, so a demo or a test sees the same changes every time.
+    Returns (account, RefNo, days).
     """
     rng = random.Random(f"{seed}-slip-{round_no}")
     by_order: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for account, rows in data.jobs.items():
         for row in rows:
+            if among and row["Customer"] not in among:
+                continue
             if row["DateScheduled"] and row["OrderStatus"] == "Work in Progress":
                 by_order.setdefault((account, row["RefNo"]), []).append(row)
+    if among and not by_order:
+        return slip_dates(data, seed=seed, round_no=round_no, orders=orders)
     moved = []
     for index, key in enumerate(rng.sample(sorted(by_order), min(orders, len(by_order)))):
         days = -rng.randint(1, 4) if index % 3 == 2 else rng.randint(2, 9)

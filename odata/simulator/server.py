@@ -7,6 +7,7 @@ import binascii
 import json
 import logging
 import random
+import re
 import threading
 import time as clock
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from odata.simulator.dataset import ACCOUNTS, Dataset, build_dataset, slip_dates
 from odata.simulator.filters import FilterError, parse_filter
 
 log = logging.getLogger(__name__)
+QUOTED = re.compile(r"'((?:[^']|'')*)'")  # OData string literals, quotes doubled inside
 
 
 @dataclass
@@ -64,6 +66,7 @@ class SimulatorServer(ThreadingHTTPServer):
         self._started = clock.monotonic()
         self._slip_rounds = 0
         self._slip_lock = threading.Lock()
+        self.asked_customers: set[str] = set()  # names in the requests' filters
         super().__init__(address, _Handler)
 
     def filtered(self, account: str, entity_set: str, filter_expr: str, rows: list[dict[str, Any]]) -> list[dict]:
@@ -84,7 +87,11 @@ class SimulatorServer(ThreadingHTTPServer):
             while self._slip_rounds < due:
                 self._slip_rounds += 1
                 moved = slip_dates(
-                    self.dataset, seed=self.config.seed, round_no=self._slip_rounds, orders=self.config.slip_orders
+                    self.dataset,
+                    seed=self.config.seed,
+                    round_no=self._slip_rounds,
+                    orders=self.config.slip_orders,
+                    among=frozenset(self.asked_customers),
                 )
                 log.info("simulator round %d rescheduled %s", self._slip_rounds, moved)
 
@@ -190,6 +197,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _page(self, rows: list[dict[str, Any]], account: str, entity_set: str, query: dict[str, str]) -> dict[str, Any]:
         if "$filter" in query:
             rows = self.server.filtered(account, entity_set, query["$filter"], rows)
+            # Customers someone asks about: the demo reschedules their orders.
+            self.server.asked_customers.update(
+                literal.replace("''", "'") for literal in QUOTED.findall(query["$filter"])
+            )
         skip = _non_negative(query, "$skip", 0)
         top = _non_negative(query, "$top", None)
         end = len(rows) if top is None else min(len(rows), skip + top)

@@ -7,7 +7,7 @@ import pytest
 import requests
 import time_machine
 
-from odata.simulator.dataset import CUSTOMERS, GROUPS, build_dataset
+from odata.simulator.dataset import CUSTOMERS, GROUPS, build_dataset, slip_dates
 from odata.simulator.filters import FilterError, parse_filter
 from odata.simulator.server import SimulatorConfig, serve_in_thread
 
@@ -162,3 +162,22 @@ def test_blackout_refuses_requests_inside_the_window(local_time, status):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_slipping_moves_the_same_orders_each_time_and_keeps_to_the_customers_asked_about():
+    def moves(among=frozenset()):
+        data = build_dataset(today=date(2026, 11, 23))
+        return data, slip_dates(data, seed=1, round_no=3, orders=4, among=among)
+
+    data, moved = moves()
+    assert moved == moves()[1] and len(moved) == 4  # deterministic by seed and round
+    assert {days > 0 for _, _, days in moved} == {True, False}  # later, and brought forward
+    _, ours = moves(frozenset({"Northside Window Co"}))
+    customers = {row["RefNo"]: row["Customer"] for row in data.jobs["DESDR"]}
+    assert ours and all(account == "DESDR" and customers[ref] == "Northside Window Co" for account, ref, _ in ours)
+
+
+def test_the_simulator_learns_which_customers_are_asked_about(sim):
+    url = f"{sim.root_url}/DESDR/JobsScheduleDetailed"
+    requests.get(url, params={"$filter": "Customer eq 'O''Brien''s Curtains'"}, auth=("u", "p"), timeout=5)
+    assert "O'Brien's Curtains" in sim.asked_customers
