@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 SENSITIVE_HEADERS = {"cookie", "authorization", "x-api-key", "proxy-authorization", "referer", "x-csrftoken"}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A query string after a path (filters a customer chose), wherever a URL was written into a string.
-QUERY = re.compile(r"(?<=[\w/])\?[^\s'\"<>]+")
+# After any character a URL path may end in: link ids are URL-safe base64 and can end in "-".
+QUERY = re.compile(r"(?<=[\w/\-.~%])\?[^\s'\"<>]+")
 # A path segment shaped like a link id (or a job id): scrubbed even when we do not know it.
 LINK_ID_IN_PATH = re.compile(rf"(?<=/){LINK_ID_CHARS}{{{LINK_ID_CHOSEN_MIN_LENGTH},{LINK_ID_MAX_LENGTH}}}(?=[/?#.]|$)")
 
