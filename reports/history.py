@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 # Keeps IN (…) lists inside every database's parameter limit (SQLite's is the smallest).
 CHUNK = 500
+WRITE_ATTEMPTS = 3
 
 
 class KnownOrder(NamedTuple):
@@ -74,7 +75,6 @@ def eta_record_fetch(
     """Record what one successful live fetch (cache key `key`) says about its orders' ETAs."""
     tz = timezone.get_default_timezone()  # TIME_ZONE is BUZ_TIMEZONE
     seen = seen_orders(rows, instance=instance, tz=tz, today=timezone.localtime(fetched_at, tz).date())
-    summary = RecordSummary()
 
     # What we knew: the orders this fetch is answerable for (one indexed read; in steady state
     # that is every order it returns), then any it returns that another fetch saw last.
@@ -118,41 +118,78 @@ def eta_record_fetch(
         if record.seen_by != key:
             retag.append(record.pk)
 
-    with transaction.atomic():
-        OrderEta.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
-        summary.new = len(new)
-        events = []
-        for record, order in moves:
-            taken = OrderEta.objects.filter(pk=record.pk, current_eta=record.current_eta).update(
-                current_eta=order.eta, previous_eta=record.current_eta, eta_changed_at=fetched_at
-            )
-            if taken:
-                events.append(
-                    EtaChange(
-                        order_id=record.pk,
-                        from_eta=record.current_eta,
-                        to_eta=order.eta,
-                        days=(order.eta - record.current_eta).days,
-                        production_line=order.production_line or record.production_line,
-                        detected_at=fetched_at,
-                    )
-                )
-        EtaChange.objects.bulk_create(events)
-        summary.moved = len(events)
-        for record, order in dated:
-            summary.dated += OrderEta.objects.filter(pk=record.pk, current_eta__isnull=True).update(
-                current_eta=order.eta, first_eta=record.first_eta or order.eta
-            )
-        for pks in _chunks(reopen):
-            summary.reopened += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=False).update(closed_at=None)
-        for pks in _chunks(retag):
-            OrderEta.objects.filter(pk__in=pks).update(seen_by=key)
-        for pks in _chunks(to_close):
-            summary.closed += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=True).update(closed_at=fetched_at)
+    # Every row this recording will write, locked first and in one order (ascending id), so two
+    # recordings that overlap (a customer and its group) queue instead of deadlocking.
+    touched = sorted({r.pk for r, _ in moves} | {r.pk for r, _ in dated} | {*reopen, *retag, *to_close})
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                for pks in _chunks(touched):
+                    list(OrderEta.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+                summary = _record_writes(
+                    key=key, fetched_at=fetched_at, new=new, moves=moves, dated=dated,
+                    reopen=reopen, retag=retag, to_close=to_close,
+                )  # fmt: skip
+            break
+        except OperationalError as exc:
+            # Safe to run again: every write is conditional on the state it changes, or idempotent.
+            if attempt == WRITE_ATTEMPTS or not _lock_conflict(exc):
+                raise
+            log.warning("ETA history for %s met a lock conflict; trying again", key.split(":", 1)[0])
     if summary.moved or summary.closed or summary.reopened:
         # The cache key, not the customer's name: log lines reach Sentry.
         log.info("ETA history for %s: %s", key.split(":", 1)[0], summary)
     return summary
+
+
+def _record_writes(
+    *,
+    key: str,
+    fetched_at: datetime,
+    new: list[OrderEta],
+    moves: list[tuple[KnownOrder, OrderFacts]],
+    dated: list[tuple[KnownOrder, OrderFacts]],
+    reopen: list[int],
+    retag: list[int],
+    to_close: list[int],
+) -> RecordSummary:
+    summary = RecordSummary()
+    OrderEta.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
+    summary.new = len(new)
+    events = []
+    for record, order in moves:
+        taken = OrderEta.objects.filter(pk=record.pk, current_eta=record.current_eta).update(
+            current_eta=order.eta, previous_eta=record.current_eta, eta_changed_at=fetched_at
+        )
+        if taken:
+            events.append(
+                EtaChange(
+                    order_id=record.pk,
+                    from_eta=record.current_eta,
+                    to_eta=order.eta,
+                    days=(order.eta - record.current_eta).days,
+                    production_line=order.production_line or record.production_line,
+                    detected_at=fetched_at,
+                )
+            )
+    EtaChange.objects.bulk_create(events)
+    summary.moved = len(events)
+    for record, order in dated:
+        summary.dated += OrderEta.objects.filter(pk=record.pk, current_eta__isnull=True).update(
+            current_eta=order.eta, first_eta=record.first_eta or order.eta
+        )
+    for pks in _chunks(reopen):
+        summary.reopened += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=False).update(closed_at=None)
+    for pks in _chunks(retag):
+        OrderEta.objects.filter(pk__in=pks).update(seen_by=key)
+    for pks in _chunks(to_close):
+        summary.closed += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=True).update(closed_at=fetched_at)
+    return summary
+
+
+def _lock_conflict(exc: OperationalError) -> bool:
+    """PostgreSQL's deadlock or serialization failure (SQLSTATE 40P01, 40001): worth one more try."""
+    return getattr(exc.__cause__, "sqlstate", None) in {"40P01", "40001"} or "deadlock detected" in str(exc)
 
 
 def record_live_rows(sender, *, target, key: str, rows: list[dict[str, Any]], fetched_at: datetime, **kwargs) -> None:
