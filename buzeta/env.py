@@ -84,6 +84,18 @@ def env_clock(name: str, default: str) -> time:
     return parse_clock(name, env_str(name, default) or default)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def env_weekly(name: str, default: str) -> tuple[int, time]:
+    """A weekly moment 'mon 07:30': (weekday, Monday 0, and the time of day)."""
+    raw = env_str(name, default) or default
+    day, _, clock = raw.strip().partition(" ")
+    if day[:3].lower() not in WEEKDAYS or len(day) < 3:
+        raise ImproperlyConfigured(f"{name} must look like 'mon 07:30', not {raw!r}")
+    return WEEKDAYS.index(day[:3].lower()), parse_clock(name, clock.strip())
+
+
 def env_window(name: str, default: str) -> tuple[time, time] | None:
     """A daily window 'HH:MM-HH:MM'; an empty value or 'off' means none."""
     raw = env_str(name, default)

@@ -6,6 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 from buzeta.env import (
@@ -16,6 +17,7 @@ from buzeta.env import (
     env_is_set,
     env_list,
     env_str,
+    env_weekly,
     env_window,
 )
 from buzeta.private_files import private_dir, private_file
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "statuses",
     "odata",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -175,14 +178,35 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
-# E-mail: SMTP when EMAIL_HOST is set (Django's usual EMAIL_* variables).
-EMAIL_CONFIGURED = env_is_set("EMAIL_HOST")
-if EMAIL_CONFIGURED:
+# E-mail: SMTP when EMAIL_URL or EMAIL_HOST is set (Django's usual EMAIL_* variables);
+# otherwise development writes each message to a file under var/mail/.
+EMAIL_URL = env_str("EMAIL_URL")
+EMAIL_CONFIGURED = bool(EMAIL_URL) or env_is_set("EMAIL_HOST")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+if EMAIL_URL:
+    # dj-email-url understands smtp://, submission:// (STARTTLS on 587) and smtps://.
+    _email = dj_email_url.parse(EMAIL_URL)
+    if not _email.get("EMAIL_HOST"):
+        raise ImproperlyConfigured("EMAIL_URL must look like submission://user:password@smtp.example.com:587")
+    EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"] or 25
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_USER"] or "", _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _email["EMAIL_USE_TLS"], _email["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or EMAIL_TIMEOUT
+elif EMAIL_CONFIGURED:
     EMAIL_HOST = env_str("EMAIL_HOST")
     EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_CONFIGURED:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif IS_DEVELOPMENT:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+else:
+    # Nothing to send with: the subscribe form is hidden (NOTIFICATIONS_ENABLED) and nothing is queued.
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BuzETA <no-reply@localhost>")
 
 # --- Caches and rate limits ------------------------------------------------------
@@ -206,6 +230,7 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "60/m")
 RATELIMIT_POLLING = env_str("RATELIMIT_POLLING", "240/m")
 RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/m")
+RATELIMIT_SUBSCRIBE = env_str("RATELIMIT_SUBSCRIBE", "10/h")  # sign-ups for e-mail updates, per IP
 RATELIMIT_API = env_str("RATELIMIT_API", "120/m")  # per API key
 # Wrong API keys per IP: past this, every API request from that address waits out the window.
 RATELIMIT_API_BAD_KEYS = env_str("RATELIMIT_API_BAD_KEYS", "10/m")
@@ -302,6 +327,15 @@ BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
 BUZ_ETA_CHANGE_DAYS = env_int("BUZ_ETA_CHANGE_DAYS", 14, minimum=1)
 BUZ_ETA_HISTORY_DAYS = env_int("BUZ_ETA_HISTORY_DAYS", 400, minimum=30)
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
+
+# E-mail alerts and the weekly digest (notifications/). Links in e-mails need the address
+# customers use; in development it is this machine's `make run`.
+BUZ_PUBLIC_URL = env_str(
+    "BUZ_PUBLIC_URL", f"http://127.0.0.1:{env_str('BUZETA_PORT', '8000')}" if IS_DEVELOPMENT else ""
+).rstrip("/")
+NOTIFICATIONS_ENABLED = bool(BUZ_PUBLIC_URL) and (EMAIL_CONFIGURED or IS_DEVELOPMENT)
+BUZ_NOTIFY_MINUTES = env_int("BUZ_NOTIFY_MINUTES", 15, minimum=0)
+BUZ_DIGEST_AT = env_weekly("BUZ_DIGEST_AT", "mon 07:30")
 
 # A link opened by a whole office at once: the rendered page is reused for this
 # many seconds per URL (0 = off). Changes show at most this late.

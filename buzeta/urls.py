@@ -9,6 +9,8 @@ from buzeta import views as buzeta_views
 from buzeta.api.views import api
 from buzeta.staff import views as staff_views
 from customers.links import LINK_ID_PATTERN
+from notifications import views as notification_views
+from notifications.links import TOKEN_PATTERN
 from reports import views as report_views
 
 admin.site.site_header = "BuzETA administration"
@@ -34,6 +36,7 @@ handler500 = "buzeta.views.server_error"
 public = _limit("public", "RATELIMIT_PUBLIC")
 polling = _limit("polling", "RATELIMIT_POLLING")
 login = _limit("login", "RATELIMIT_LOGIN", method="POST")
+subscribing = _limit("subscribe", "RATELIMIT_SUBSCRIBE", method="POST")
 
 urlpatterns = [
     path("", report_views.home, name="home"),
@@ -61,6 +64,19 @@ urlpatterns = [
         rf"^(?:etas/)?{CUSTOMER_ID}/download\.(?P<fmt>[A-Za-z0-9]{{1,10}})$",
         public(report_views.customer_download),
         name="customer-download",
+    ),
+    re_path(
+        rf"^{CUSTOMER_ID}/subscribe$", public(subscribing(notification_views.subscribe)), name="customer-subscribe"
+    ),
+    re_path(
+        rf"^{CUSTOMER_ID}/subscriptions/confirm/(?P<token>{TOKEN_PATTERN})$",
+        public(notification_views.confirm),
+        name="subscription-confirm",
+    ),
+    re_path(
+        rf"^{CUSTOMER_ID}/subscriptions/unsubscribe/(?P<token>{TOKEN_PATTERN})$",
+        public(notification_views.unsubscribe),
+        name="subscription-unsubscribe",
     ),
     # Old links from the Flask app: /<id> and /etas/<id>, with or without a trailing slash.
     re_path(rf"^etas/{CUSTOMER_ID}/?$", public(report_views.customer_report), name="customer-report-etas"),

@@ -14,6 +14,7 @@ from django.http import (
     JsonResponse,
     QueryDict,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -39,6 +40,9 @@ from reports.services import (
 log = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 2000
+# Pages are kept and reused across visitors (REPORT_PAGE_CACHE_SECONDS), but a CSRF token is
+# per visitor: the page holds this mark, and each response gets the visitor's own token.
+CSRF_SLOT = "__csrf_token_for_this_visitor__"
 # Only pages up to this size are kept for reuse: with MAX_ENTRIES, a bound on each process's memory.
 REUSED_PAGE_MAX_BYTES = 512 * 1024
 
@@ -98,8 +102,18 @@ def _report_response(
         "permanent_url": permanent_url,
         "paged": paged,
         "staff_preview": staff_preview,
+        "subscribe": settings.NOTIFICATIONS_ENABLED,
+        "csrf_field": CSRF_SLOT,
     }
     return render(request, "reports/report.html", context)
+
+
+def with_visitor_csrf(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The page with this visitor's CSRF token in its forms (see CSRF_SLOT)."""
+    slot = CSRF_SLOT.encode()
+    if slot in response.content:
+        response.content = response.content.replace(slot, get_token(request).encode())
+    return response
 
 
 def _plan_response(
@@ -140,7 +154,7 @@ def customer_page(request: HttpRequest, customer: Customer, *, staff_preview: bo
         ).hexdigest()
     )
     if not staff_preview and (html := pages.get(page_key)) is not None:
-        return HttpResponse(html)
+        return with_visitor_csrf(request, HttpResponse(html))
     filters = filters_from_query(request.GET)
     try:
         plan = report_page(customer=customer, filters=filters)
@@ -156,7 +170,7 @@ def customer_page(request: HttpRequest, customer: Customer, *, staff_preview: bo
     if reusable and settings.REPORT_PAGE_CACHE_SECONDS:
         # Only settled pages: one with a refresh under way carries its job.
         pages.set(page_key, response.content, settings.REPORT_PAGE_CACHE_SECONDS)
-    return response
+    return with_visitor_csrf(request, response)
 
 
 @require_safe
@@ -169,7 +183,7 @@ def sync_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
         plan = report_within_budget(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
-    return _plan_response(request, customer, plan, paged=False)
+    return with_visitor_csrf(request, _plan_response(request, customer, plan, paged=False))
 
 
 @require_POST
@@ -208,7 +222,7 @@ def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
         # The data it showed was cleared: the customer's page shows what there is now.
         return redirect(_with_query(request, job.customer.get_absolute_url()))
     # A snapshot under the job's address: the browser is moved to the customer's permanent link.
-    return _report_response(request, report, permanent_url=job.customer.get_absolute_url())
+    return with_visitor_csrf(request, _report_response(request, report, permanent_url=job.customer.get_absolute_url()))
 
 
 @require_safe

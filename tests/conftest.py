@@ -301,3 +301,65 @@ def personas(db):
         "dave": make("dave", group="user", active=False),
         "root": make("root", superuser=True),
     }
+
+
+# --- a real SMTP server (aiosmtpd) receiving what the app sends ----------------------------------
+
+
+class Inbox:
+    """What a real SMTP server on a loopback port received; it can refuse (4xx) the next N messages."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list = []
+        self.refuse_next = 0
+        self.refusal = "451 4.3.0 Mailbox temporarily unavailable"
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd hook name
+        with self.lock:
+            if self.refuse_next > 0:
+                self.refuse_next -= 1
+                return self.refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    @staticmethod
+    def html(message) -> str:
+        return message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.fixture
+def smtp_inbox(settings) -> Iterator[Inbox]:
+    """Django's SMTP backend talking to a real aiosmtpd server started for the test."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.DEFAULT_FROM_EMAIL = "BuzETA <eta@blinds.example>"
+    settings.BUZ_PUBLIC_URL = "https://eta.blinds.example"
+    yield inbox
+    controller.stop()

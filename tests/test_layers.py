@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 # Bottom to top. An app may import the apps listed before it on a lower floor, never one
 # on its own floor or above (customers and statuses share a floor and stay apart).
-FLOORS = [["audit"], ["odata"], ["customers", "statuses"], ["reports"], ["buzeta"]]
+FLOORS = [["audit"], ["odata"], ["customers", "statuses"], ["reports"], ["notifications"], ["buzeta"]]
 APPS = [app for floor in FLOORS for app in floor]
 
 

@@ -16,6 +16,8 @@ USER_ROLE_PERMISSIONS = [
     ("odata", "upstreamcache", ("view",)),
     ("reports", "ordereta", ("view",)),
     ("reports", "etachange", ("view",)),
+    ("notifications", "subscription", ("add", "change", "delete", "view")),
+    ("notifications", "delivery", ("view",)),
 ]
 
 

@@ -156,4 +156,5 @@ def test_the_user_role_sees_only_what_it_works_with(personas):
         ("reports", "OrderEta"),
         ("reports", "ReportJob"),
         ("odata", "UpstreamCache"),
+        ("notifications", "Subscription"),
     }

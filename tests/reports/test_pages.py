@@ -159,6 +159,40 @@ def test_home_page_explains_and_shows_no_customer_data(client, customer):
     assert customer.display_name not in page and customer.obfuscated_id not in page
 
 
+def without_csrf(page: bytes) -> bytes:
+    """A page with its per-visitor CSRF tokens blanked (each response masks its token afresh)."""
+    import re
+
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", page)
+
+
+def test_a_reused_page_carries_each_visitors_own_csrf_token(customer, settings):
+    """The sign-up form on a kept page posts for whoever got the page, not for the visitor it was made for."""
+    from django.core.cache import caches
+    from django.test import Client
+    from django.utils import timezone
+
+    from odata.models import UpstreamCache
+    from odata.services import cache_key
+
+    settings.REPORT_PAGE_CACHE_SECONDS = 60
+    caches["pages"].clear()
+    target = customer.fetch_targets[0]
+    UpstreamCache.objects.create(
+        key=cache_key(target), instance="DD", target_name=target.name, rows=[line()], fetched_at=timezone.now()
+    )
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(f"/{customer.obfuscated_id}")
+    page = second.get(f"/{customer.obfuscated_id}").content.decode()  # the page kept for the first visitor
+    [form] = elements(page, "input", name="csrfmiddlewaretoken")
+    posted = second.post(
+        f"/{customer.obfuscated_id}/subscribe",
+        {"csrfmiddlewaretoken": form["value"], "email": "ann@example.com", "alerts": "on"},
+    )
+    assert posted.status_code == 303
+    caches["pages"].clear()
+
+
 def test_a_settled_page_is_reused_for_a_few_seconds_with_only_the_customer_looked_up(
     client, customer, settings, django_assert_num_queries
 ):
@@ -181,7 +215,7 @@ def test_a_settled_page_is_reused_for_a_few_seconds_with_only_the_customer_looke
         StatusMapping.objects.create(odata_status="In Production", custom_status="Being made")
         with django_assert_num_queries(2):  # the customer (is the link still valid?) and the view count
             again = client.get(f"/{customer.obfuscated_id}")
-        assert again.content == first.content  # the old name, up to 5 s
+        assert without_csrf(again.content) == without_csrf(first.content)  # the old name, up to 5 s
         traveller.shift(6)
         later = client.get(f"/{customer.obfuscated_id}").content.decode()
     assert "Being made" in later
@@ -244,7 +278,7 @@ def test_junk_query_parameters_share_one_kept_page(client, customer, settings):
     )
     first = client.get(f"/{customer.obfuscated_id}")
     for junk in ("utm_source=mail", "fbclid=abc123", "x=1&y=2", "utm_source=mail&fbclid=zzz"):
-        assert client.get(f"/{customer.obfuscated_id}?{junk}").content == first.content
+        assert without_csrf(client.get(f"/{customer.obfuscated_id}?{junk}").content) == without_csrf(first.content)
     # Counted in the cache's own store: the point is how many copies a worker holds.
     assert len(pages._cache) == 1
     client.get(f"/{customer.obfuscated_id}?status=In+Production")

@@ -1,0 +1,158 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import Actor, audit_record
+from notifications.models import Delivery, Subscription
+from notifications.services import (
+    confirmation_enqueue,
+    subscription_request,
+    subscriptions_pause,
+    subscriptions_resume,
+)
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    fields = ["created_at", "kind", "subject", "items", "status", "attempts", "sent_at", "error"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-created_at", "-id"]
+    show_change_link = False
+
+
+class SubscriptionAddForm(forms.ModelForm):
+    class Meta:
+        model = Subscription
+        fields = ["customer", "email", "alerts", "digest"]
+
+    def validate_unique(self):
+        pass  # the service finds the existing subscription instead (the same address is one subscription)
+
+    def validate_constraints(self, exclude=None):
+        pass
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("alerts") and not data.get("digest"):
+            raise ValidationError("Choose at least one kind of e-mail.")
+        return data
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "customer", "state_text", "alerts", "digest", "last_sent_at", "failure_text"]
+    list_filter = [
+        ("confirmed_at", admin.EmptyFieldListFilter),
+        ("paused_at", admin.EmptyFieldListFilter),
+        "alerts",
+        "digest",
+    ]
+    list_select_related = ["customer"]
+    search_fields = ["email", "customer__display_name"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = [
+        "customer",
+        "email",
+        "added_by",
+        "created_at",
+        "confirmed_at",
+        "paused_at",
+        "pause_reason",
+        "last_sent_at",
+        "failures",
+        "last_failed_at",
+        "last_error",
+    ]
+    fieldsets = [
+        (None, {"fields": ["customer", "email", "alerts", "digest"]}),
+        ("State", {"fields": ["added_by", "created_at", "confirmed_at", "paused_at", "pause_reason"]}),
+        ("Sending", {"fields": ["last_sent_at", "failures", "last_failed_at", "last_error"]}),
+    ]
+    inlines = [DeliveryInline]
+    actions = ["pause", "resume"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = SubscriptionAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (
+                    None,
+                    {
+                        "fields": ["customer", "email", "alerts", "digest"],
+                        "description": (
+                            "The address gets a confirmation e-mail first; "
+                            "nothing else is sent until its owner confirms."
+                        ),
+                    },
+                )
+            ]
+        return self.fieldsets
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    @admin.display(description="state", ordering="confirmed_at")
+    def state_text(self, obj: Subscription) -> str:
+        return obj.state
+
+    @admin.display(description="last failure")
+    def failure_text(self, obj: Subscription) -> str:
+        if not obj.last_error:
+            return "—"
+        return f"{obj.last_error[:80]} ({obj.failures} in a row)" if obj.failures else obj.last_error[:80]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                audit_record(actor=Actor.for_user(request.user), action="changed e-mail updates", obj=obj)
+            return
+        actor = Actor.for_user(request.user)
+        outcome = subscription_request(
+            customer=obj.customer,
+            email=obj.email,
+            alerts=obj.alerts,
+            digest=obj.digest,
+            added_by=f"staff: {actor.name}"[:150],
+            limited=False,
+        )
+        obj.pk = outcome.subscription.pk
+        audit_record(actor=actor, action="added e-mail updates", obj=outcome.subscription)
+        if outcome.confirmation is not None:
+            confirmation_enqueue(outcome.confirmation)
+            self.message_user(
+                request, "A confirmation e-mail is on its way; nothing else is sent until it is confirmed."
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(actor=Actor.for_user(request.user), action="removed e-mail updates", obj=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            actor = Actor.for_user(request.user)
+            for subscription in queryset:
+                audit_record(actor=actor, action="removed e-mail updates", obj=subscription)
+            super().delete_queryset(request, queryset)
+
+    @admin.action(description="Pause the selected subscriptions")
+    def pause(self, request, queryset):
+        count = subscriptions_pause(subscriptions=queryset, actor=Actor.for_user(request.user))
+        self.message_user(request, f"Paused {count} subscription{'s' if count != 1 else ''}.")
+
+    @admin.action(description="Resume the selected subscriptions (failed e-mails are tried again)")
+    def resume(self, request, queryset):
+        count = subscriptions_resume(subscriptions=queryset, actor=Actor.for_user(request.user))
+        self.message_user(request, f"Resumed {count} subscription{'s' if count != 1 else ''}.")

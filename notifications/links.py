@@ -1,0 +1,82 @@
+"""The links in our e-mails: the report, confirm and unsubscribe, all under the customer's secret link.
+
+Tokens are signed (django.core.signing) with the customer's link id in the salt, so
+regenerating a customer's link invalidates every link in the e-mails already sent, and a
+token cannot be moved to another customer's path. Confirming expires after a week;
+unsubscribing does not expire (it only deletes). A token names a subscription by id, and
+ids are never reused, so a token dies with the subscription it was made for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from customers.models import Customer
+
+CONFIRM_MAX_AGE = timedelta(days=7)
+# The characters of our signed values (an id, '.', flags) and of django.core.signing (URL-safe base64, ':').
+TOKEN_PATTERN = r"[A-Za-z0-9_\-:.]{1,120}"  # noqa: S105 - a URL pattern, not a secret
+
+
+@dataclass(frozen=True)
+class ConfirmRequest:
+    """What a confirmation link asks for: this subscription, with these choices."""
+
+    subscription_id: int
+    alerts: bool
+    digest: bool
+
+
+def _confirm_signer(customer: Customer) -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=f"notifications.confirm:{customer.obfuscated_id}")
+
+
+def _unsubscribe_signer(customer: Customer) -> signing.Signer:
+    return signing.Signer(salt=f"notifications.unsubscribe:{customer.obfuscated_id}")
+
+
+def confirm_token(customer: Customer, request: ConfirmRequest) -> str:
+    return _confirm_signer(customer).sign(f"{request.subscription_id}.{int(request.alerts)}{int(request.digest)}")
+
+
+def confirm_token_read(customer: Customer, token: str) -> ConfirmRequest | None:
+    """The request behind a confirmation token, or None when it is forged, expired or for another link."""
+    try:
+        value = _confirm_signer(customer).unsign(token, max_age=CONFIRM_MAX_AGE)
+        pk, _, flags = value.partition(".")
+        return ConfirmRequest(int(pk), flags[0] == "1", flags[1] == "1")
+    except (signing.BadSignature, ValueError, IndexError):
+        return None
+
+
+def unsubscribe_token(customer: Customer, subscription_id: int) -> str:
+    return _unsubscribe_signer(customer).sign(str(subscription_id))
+
+
+def unsubscribe_token_read(customer: Customer, token: str) -> int | None:
+    try:
+        return int(_unsubscribe_signer(customer).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def absolute(path: str) -> str:
+    return f"{settings.BUZ_PUBLIC_URL}{path}"
+
+
+def report_url(customer: Customer, query: str = "") -> str:
+    return absolute(customer.get_absolute_url()) + (f"?{query}" if query else "")
+
+
+def confirm_url(customer: Customer, request: ConfirmRequest) -> str:
+    return absolute(reverse("subscription-confirm", args=[customer.obfuscated_id, confirm_token(customer, request)]))
+
+
+def unsubscribe_url(customer: Customer, subscription_id: int) -> str:
+    token = unsubscribe_token(customer, subscription_id)
+    return absolute(reverse("subscription-unsubscribe", args=[customer.obfuscated_id, token]))

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from customers.models import Customer
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def active(self) -> SubscriptionQuerySet:
+        """Confirmed and not paused: the ones that get alerts and digests."""
+        return self.filter(confirmed_at__isnull=False, paused_at__isnull=True)
+
+    def unconfirmed(self) -> SubscriptionQuerySet:
+        return self.filter(confirmed_at__isnull=True)
+
+
+class Subscription(models.Model):
+    """One address that wants e-mail about one customer's orders.
+
+    The address is personal data: shown to staff only, never logged (log lines name the
+    subscription's id), and deleted with the row when its owner unsubscribes.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
+    email = models.EmailField(max_length=254)
+    alerts = models.BooleanField("date changes", default=True, help_text="An e-mail when an order's date moves.")
+    digest = models.BooleanField("Monday digest", default=False, help_text="What is due in the next two weeks.")
+    created_at = models.DateTimeField(default=timezone.now)
+    added_by = models.CharField(max_length=150, blank=True, help_text="The customer page, or the staff member.")
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Nothing but the confirmation goes out before."
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    # The last ETA change (EtaChange.id) an alert has covered: the next alert lists those after it.
+    alert_cursor = models.BigIntegerField(default=0, editable=False)
+    failures = models.PositiveIntegerField(default=0, editable=False, help_text="Failed sends in a row.")
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    last_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set while a failed e-mail waits for its retry: no new alert is started until it is through.
+    retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer__display_name", "email"]
+        constraints = [
+            # The same address twice (in any case) is one subscription.
+            models.UniqueConstraint("customer", Lower("email"), name="one_subscription_per_address"),
+            models.CheckConstraint(condition=Q(alerts=True) | Q(digest=True), name="subscription_wants_something"),
+        ]
+        indexes = [models.Index(fields=["confirmed_at", "paused_at"], name="subscription_state_idx")]
+
+    def __str__(self) -> str:
+        return f"Subscription {self.pk} to {self.customer}"
+
+    @property
+    def state(self) -> str:
+        if self.paused_at:
+            return "paused"
+        return "active" if self.confirmed_at else "awaiting confirmation"
+
+
+class Delivery(models.Model):
+    """One e-mail we claimed the right to send, and how sending it went.
+
+    A delivery row is written before the message leaves, and (subscription, kind, period) is
+    unique: two workers running the schedule at once cannot both send the same alert or digest.
+    """
+
+    CONFIRM, ALERT, DIGEST = "confirm", "alert", "digest"
+    KINDS = [(CONFIRM, "confirmation"), (ALERT, "date-change alert"), (DIGEST, "weekly digest")]
+    SENDING, SENT, FAILED = "sending", "sent", "failed"
+    STATUSES = [(SENDING, "sending"), (SENT, "sent"), (FAILED, "failed")]
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    # What this e-mail covers: alerts a range of ETA change ids ("41-57"), digests their Monday,
+    # confirmations the request's number and the choices asked for.
+    period = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=STATUSES, default=SENDING)
+    subject = models.CharField(max_length=300, blank=True)
+    items = models.PositiveIntegerField(default=0, help_text="Changes or orders the e-mail lists.")
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "kind", "period"], name="one_delivery_per_period"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_retry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period} ({self.status})"
