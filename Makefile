@@ -17,6 +17,7 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
 	@echo "Starting web on http://127.0.0.1:$(PORT), the worker and the BuzManager simulator (Ctrl-C stops all)."
+	@echo "E-mails (sign-up confirmations, date-change alerts, digests) are written to $${BUZETA_DATA_DIR:-var}/mail/."
 	PATH="$(CURDIR)/$(BIN):$$PATH" BUZETA_PORT=$(PORT) BUZ_SIM_PORT=$(SIM_PORT) \
 		BUZ_SIMULATOR_URL=http://127.0.0.1:$(SIM_PORT)/reports \
 		exec $(BIN)/python -m buzeta.operations.procfile start -f Procfile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -184,13 +185,18 @@ EMAIL_URL = env_str("EMAIL_URL")
 EMAIL_CONFIGURED = bool(EMAIL_URL) or env_is_set("EMAIL_HOST")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 if EMAIL_URL:
-    # dj-email-url understands smtp://, submission:// (STARTTLS on 587) and smtps://.
-    _email = dj_email_url.parse(EMAIL_URL)
-    if not _email.get("EMAIL_HOST"):
+    # smtp:// (port 25), submission:// (STARTTLS, 587), smtps:// (TLS, 465); ?timeout=, ?tls=1, ?ssl=1.
+    with warnings.catch_warnings():  # its notice that smtps:// may go; we read smtps ourselves below
+        warnings.simplefilter("ignore")
+        _email = dj_email_url.parse(EMAIL_URL)
+    if EMAIL_URL.partition("://")[0] not in ("smtp", "smtps", "submission", "submit") or not _email["EMAIL_HOST"]:
         raise ImproperlyConfigured("EMAIL_URL must look like submission://user:password@smtp.example.com:587")
-    EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"] or 25
+    _implicit_tls = EMAIL_URL.startswith("smtps://")  # TLS from the first byte; dj-email-url reads it as STARTTLS
+    EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"] or (465 if _implicit_tls else 25)
     EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_USER"] or "", _email["EMAIL_HOST_PASSWORD"] or ""
-    EMAIL_USE_TLS, EMAIL_USE_SSL = _email["EMAIL_USE_TLS"], _email["EMAIL_USE_SSL"]
+    EMAIL_USE_TLS, EMAIL_USE_SSL = (
+        (False, True) if _implicit_tls else (_email["EMAIL_USE_TLS"], _email["EMAIL_USE_SSL"])
+    )
     EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or EMAIL_TIMEOUT
 elif EMAIL_CONFIGURED:
     EMAIL_HOST = env_str("EMAIL_HOST")

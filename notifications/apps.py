@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "E-mail updates"
 
     def ready(self) -> None:
+        from notifications import checks  # noqa: F401 - registers the deploy check
         from notifications.schedules import schedules_sync
 
         post_migrate.connect(schedules_sync, sender=self, dispatch_uid="notifications-schedules")

@@ -29,13 +29,32 @@ VARIABLES = [
     "BUZ_TIMEZONE",
     "BUZ_FINISHED_STATUSES",
     "SENTRY_DSN",
+    "EMAIL_URL",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "DEFAULT_FROM_EMAIL",
+    "BUZ_PUBLIC_URL",
+    "BUZ_NOTIFY_MINUTES",
+    "BUZ_DIGEST_AT",
+    "BUZETA_PORT",
 ]
 
 
-def load(tmp_path, **env) -> dict:
+EMAIL_SETTINGS = (
+    "import json; from django.conf import settings as s; "
+    "print(json.dumps({k: getattr(s, k, None) for k in ('EMAIL_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT', "
+    "'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', 'EMAIL_USE_TLS', 'EMAIL_USE_SSL', 'EMAIL_FILE_PATH', "
+    "'BUZ_PUBLIC_URL', 'NOTIFICATIONS_ENABLED', 'BUZ_NOTIFY_MINUTES', 'BUZ_DIGEST_AT')}, default=str))"
+)
+
+
+def load(tmp_path, code: str = "", **env) -> dict:
     clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     clean.update(BUZETA_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="buzeta.settings", **env)
-    code = (
+    code = code or (
         "import json; from django.conf import settings as s; "
         "print(json.dumps({'debug': s.DEBUG, 'accounts': s.BUZ_ACCOUNTS, 'demo': s.BUZ_DEMO, "
         "'db': s.DATABASES['default']['ENGINE'], 'db_name': str(s.DATABASES['default']['NAME']), "
@@ -100,6 +119,11 @@ def test_finished_statuses_and_blackout_can_be_changed(tmp_path):
         ({"BUZ_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
         ({"BUZ_DEMO": "maybe"}, "BUZ_DEMO must be"),
         ({"APP_ENV": "production", "DJANGO_DEBUG": "1"}, "DJANGO_DEBUG may only"),
+        ({"BUZ_DIGEST_AT": "monday"}, "BUZ_DIGEST_AT must"),
+        ({"BUZ_DIGEST_AT": "someday 07:30"}, "BUZ_DIGEST_AT must"),
+        ({"BUZ_DIGEST_AT": "mon 25:00"}, "BUZ_DIGEST_AT"),
+        ({"EMAIL_URL": "mail.example.com"}, "EMAIL_URL must look like"),
+        ({"EMAIL_URL": "http://mail.example.com"}, "EMAIL_URL must look like"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_a_clear_message(tmp_path, env, message):
@@ -134,3 +158,48 @@ def test_the_database_its_wal_and_backups_are_owner_only(tmp_path):
     assert {stat.S_IMODE(p.stat().st_mode) for p in backups} == {0o600}
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "backups").stat().st_mode) == 0o700
+
+
+def test_development_writes_emails_to_files_under_the_data_directory(tmp_path):
+    config = load(tmp_path, EMAIL_SETTINGS)
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert config["EMAIL_FILE_PATH"] == str(tmp_path / "mail")
+    assert config["NOTIFICATIONS_ENABLED"] is True
+    assert config["BUZ_PUBLIC_URL"] == "http://127.0.0.1:8000"
+    assert config["BUZ_NOTIFY_MINUTES"] == 15
+    assert config["BUZ_DIGEST_AT"] == [0, "07:30:00"]
+
+
+def test_email_url_configures_smtp(tmp_path):
+    config = load(
+        tmp_path, EMAIL_SETTINGS, EMAIL_URL="submission://mailer:s3cret%21@smtp.example.com", BUZ_DIGEST_AT="Fri 16:45"
+    )
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (config["EMAIL_HOST"], config["EMAIL_PORT"]) == ("smtp.example.com", 587)
+    assert (config["EMAIL_HOST_USER"], config["EMAIL_HOST_PASSWORD"]) == ("mailer", "s3cret!")
+    assert config["EMAIL_USE_TLS"] is True
+    assert config["BUZ_DIGEST_AT"] == [4, "16:45:00"]
+
+
+def test_smtps_in_email_url_is_tls_from_the_first_byte(tmp_path):
+    config = load(tmp_path, EMAIL_SETTINGS, EMAIL_URL="smtps://u:p@smtp.example.com")
+    assert (config["EMAIL_PORT"], config["EMAIL_USE_SSL"], config["EMAIL_USE_TLS"]) == (465, True, False)
+
+
+def test_django_email_variables_configure_smtp(tmp_path):
+    config = load(tmp_path, EMAIL_SETTINGS, EMAIL_HOST="mail.example.com", EMAIL_PORT="2525", EMAIL_USE_TLS="1")
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (config["EMAIL_HOST"], config["EMAIL_PORT"], config["EMAIL_USE_TLS"]) == ("mail.example.com", 2525, True)
+
+
+def test_production_without_smtp_or_a_public_address_offers_no_email_updates(tmp_path):
+    base = {"APP_ENV": "production", "DJANGO_SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "eta.example"}
+    config = load(tmp_path, EMAIL_SETTINGS, **base)
+    assert config["NOTIFICATIONS_ENABLED"] is False
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.dummy.EmailBackend"
+    config = load(tmp_path, EMAIL_SETTINGS, EMAIL_URL="smtp://relay.example", **base)
+    assert config["NOTIFICATIONS_ENABLED"] is False  # no BUZ_PUBLIC_URL: links in e-mails would be wrong
+    config = load(
+        tmp_path, EMAIL_SETTINGS, EMAIL_URL="smtp://relay.example", BUZ_PUBLIC_URL="https://eta.example/", **base
+    )
+    assert config["NOTIFICATIONS_ENABLED"] is True and config["BUZ_PUBLIC_URL"] == "https://eta.example"
