@@ -226,11 +226,14 @@ def _record_failure(delivery: Delivery, error: Exception) -> None:
     paused = Subscription.objects.filter(pk=subscription_id, failures__gte=MAX_FAILURES, paused_at__isnull=True).update(
         paused_at=now, pause_reason=f"{MAX_FAILURES} failed sends in a row: {text}"[:300]
     )
+    if not isinstance(error, smtplib.SMTPException | OSError):
+        # Not the mail server: a bug of ours. Its traceback goes to Sentry, which scrubs addresses.
+        log.error("delivery %s could not be built or sent", delivery.pk, exc_info=error)
     if paused:
         log.error(
             "subscription %s paused after %s failed sends (%s)", subscription_id, MAX_FAILURES, _error_kind(error)
         )
-    else:
+    elif isinstance(error, smtplib.SMTPException | OSError):
         log.warning("delivery %s failed (%s); retry after %s", delivery.pk, _error_kind(error), retry_at.isoformat())
 
 
