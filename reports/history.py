@@ -28,7 +28,7 @@ from audit.services import Actor, audit_record
 from odata.models import UpstreamCache
 from odata.services import cache_key
 from reports.models import EtaChange, OrderEta
-from reports.rules import OrderBlock, OrderFacts, order_facts, text
+from reports.rules import OrderBlock, OrderFacts, order_facts
 
 log = logging.getLogger(__name__)
 
@@ -249,8 +249,9 @@ def customer_orders(customer) -> Q:
         if target.is_group:
             # Members are whoever BuzManager put in the group's rows: an order last seen
             # through a member's own link still belongs to the group.
-            entry = UpstreamCache.objects.filter(key=key).only("rows").first()
-            names = {text(row.get("Customer")).casefold() for row in (entry.rows if entry else [])} - {""}
+            # (the names the cache entry keeps beside its rows: a big group's rows are not read for this).
+            known = UpstreamCache.objects.filter(key=key).values_list("customer_names", flat=True).first()
+            names = {name.casefold() for name in known or []} - {""}
         wanted |= Q(instance=target.instance) & (Q(seen_by=key) | Q(customer_key__in=names))
     return wanted
 

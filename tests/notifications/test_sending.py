@@ -248,3 +248,23 @@ def test_the_digest_command_shows_the_monday_email_on_demand(northside, simulato
     out, code = run_command("send_notifications", "--digest")
     assert code == 0 and "sent 1 e-mails" in out
     assert str(smtp_inbox.messages[0]["Subject"]).strip().startswith("Due in the next two weeks")
+
+
+def test_a_group_subscriber_hears_of_a_members_move_seen_through_the_members_own_link(simulator, smtp_inbox, settings):
+    from customers.models import Customer
+
+    settings.BUZ_FRESH_MINUTES = 0
+    group = Customer.objects.create(
+        display_name="Coastal Living Group", dd_name="Coastal Living Group", field_type=Customer.CUSTOMER_GROUP
+    )
+    member = Customer.objects.create(display_name="Coastal Living Cronulla", dd_name="Coastal Living Cronulla")
+    fetch(group)
+    fetch(member)
+    subscribed(group)
+    ref = dated_orders("Coastal Living Cronulla")[0]
+    move(simulator, ref, 5)
+    fetch(member)  # only the member's own page was opened
+    notifications_send(now=after_settling())
+    [message] = smtp_inbox.messages
+    text = smtp_inbox.text(message)
+    assert f"Order {ref}" in text and "(Coastal Living Cronulla)" in text  # the member, on a group's e-mail
