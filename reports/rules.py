@@ -143,9 +143,13 @@ class OrderBlock:
 PLAUSIBLE_ETA_DAYS = 5 * 366
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderFacts:
-    """What an order's rows say, gathered in one pass: its ETA, whether it is finished, and who."""
+    """What an order's rows say, gathered in one pass: its ETA, whether it is finished, and who.
+
+    The pass reads only what every caller needs (order number, date, status); who the
+    customer is and which production line are read from the rows when asked for.
+    """
 
     instance: str
     ref_no: str
@@ -153,12 +157,11 @@ class OrderFacts:
     eta: date | None = None  # the latest plausible DateScheduled, a calendar date in the business time zone
     has_status: bool = False
     has_open_status: bool = False
-    customer_raw: Any = None  # the first non-empty Customer, read only when asked for
-    line_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def customer(self) -> str:
-        return text(self.customer_raw)
+        """The first non-empty Customer of its rows."""
+        return text(next((raw for row in self.rows if (raw := row.get("Customer"))), None))
 
     @property
     def finished(self) -> bool:
@@ -170,8 +173,10 @@ class OrderFacts:
 
     @property
     def production_line(self) -> str:
-        """The line most of its rows are on."""
-        return text(max(self.line_counts, key=self.line_counts.__getitem__)) if self.line_counts else ""
+        """The line most of its rows are on (the first seen of equals)."""
+        counts = Counter(text(row.get("ProductionLine")) for row in self.rows)
+        counts.pop("", None)
+        return max(counts, key=counts.__getitem__) if counts else ""
 
 
 class _Memo(dict):
@@ -220,8 +225,17 @@ def order_facts(
     facts: dict[tuple[str, str], OrderFacts] = {}
     dropped = 0
     for row in rows:
-        ref_no = texts.get_or_make(row.get("RefNo"))
-        row_instance = instance or texts.get_or_make(row.get("Instance"))
+        get = row.get
+        try:  # memo hits cost a dict lookup; 50,000 rows pass here on every fetch and page build
+            ref_no = texts[get("RefNo")]
+            row_instance = instance or texts[get("Instance")]
+            day = dates[get("DateScheduled")]
+            kind = statuses[get("ProductionStatus")]
+        except TypeError:  # an unhashable value (a list, an object) from a broken upstream row
+            ref_no = texts.get_or_make(get("RefNo"))
+            row_instance = instance or texts.get_or_make(get("Instance"))
+            day = dates.get_or_make(get("DateScheduled"))
+            kind = statuses.get_or_make(get("ProductionStatus"))
         if not ref_no or not row_instance:
             dropped += 1
             continue
@@ -229,17 +243,12 @@ def order_facts(
         if order is None:
             order = facts[(row_instance, ref_no)] = OrderFacts(row_instance, ref_no)
         order.rows.append(row)
-        day = dates.get_or_make(row.get("DateScheduled"))
         if day and (order.eta is None or day > order.eta):
             order.eta = day
-        kind = statuses.get_or_make(row.get("ProductionStatus"))
         if kind is not None:
             order.has_status = True
-            order.has_open_status = order.has_open_status or not kind
-        if order.customer_raw is None and (customer := row.get("Customer")):
-            order.customer_raw = customer
-        if line := row.get("ProductionLine"):
-            order.line_counts[line] = order.line_counts.get(line, 0) + 1
+            if not kind:
+                order.has_open_status = True
     if dropped:
         log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
     return facts
