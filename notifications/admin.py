@@ -11,6 +11,7 @@ from notifications.services import (
     subscriptions_pause,
     subscriptions_resume,
 )
+from reports.page import clock
 
 
 class DeliveryInline(admin.TabularInline):
@@ -22,6 +23,23 @@ class DeliveryInline(admin.TabularInline):
     can_delete = False
     ordering = ["-created_at", "-id"]
     show_change_link = False
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "active"), ("unconfirmed", "awaiting confirmation"), ("paused", "paused")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.active()
+        if self.value() == "unconfirmed":
+            return queryset.unconfirmed()
+        if self.value() == "paused":
+            return queryset.filter(paused_at__isnull=False)
+        return queryset
 
 
 class SubscriptionAddForm(forms.ModelForm):
@@ -44,13 +62,9 @@ class SubscriptionAddForm(forms.ModelForm):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["email", "customer", "state_text", "alerts", "digest", "last_sent_at", "failure_text"]
-    list_filter = [
-        ("confirmed_at", admin.EmptyFieldListFilter),
-        ("paused_at", admin.EmptyFieldListFilter),
-        "alerts",
-        "digest",
-    ]
+    # Five short columns: the list fits 1280 px beside the admin's sidebars.
+    list_display = ["email", "customer", "state_text", "wants", "last_sent"]
+    list_filter = [StateFilter, "alerts", "digest"]
     list_select_related = ["customer"]
     search_fields = ["email", "customer__display_name"]
     autocomplete_fields = ["customer"]
@@ -104,13 +118,19 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="state", ordering="confirmed_at")
     def state_text(self, obj: Subscription) -> str:
+        if obj.paused_at:
+            return f"paused: {obj.pause_reason}" if obj.pause_reason else "paused"
+        if obj.failures:
+            return f"{obj.state}, {obj.failures} failed in a row: {obj.last_error[:80]}"
         return obj.state
 
-    @admin.display(description="last failure")
-    def failure_text(self, obj: Subscription) -> str:
-        if not obj.last_error:
-            return "—"
-        return f"{obj.last_error[:80]} ({obj.failures} in a row)" if obj.failures else obj.last_error[:80]
+    @admin.display(description="e-mails")
+    def wants(self, obj: Subscription) -> str:
+        return ", ".join(kind for kind, wanted in (("date changes", obj.alerts), ("Mondays", obj.digest)) if wanted)
+
+    @admin.display(description="last sent", ordering="last_sent_at")
+    def last_sent(self, obj: Subscription) -> str:
+        return clock(obj.last_sent_at) if obj.last_sent_at else "—"
 
     def save_model(self, request, obj, form, change):
         if change:
