@@ -222,7 +222,8 @@ def order_facts(
         return (status in finished) if status else None
 
     texts, dates, statuses = _Memo(text), _Memo(plausible_date), _Memo(status_kind)
-    facts: dict[tuple[str, str], OrderFacts] = {}
+    # Keyed by RefNo alone while the rows are one account's (a tuple per row costs), else by both.
+    facts: dict[Any, OrderFacts] = {}
     dropped = 0
     for row in rows:
         get = row.get
@@ -239,9 +240,10 @@ def order_facts(
         if not ref_no or not row_instance:
             dropped += 1
             continue
-        order = facts.get((row_instance, ref_no))
+        key = ref_no if instance else (row_instance, ref_no)
+        order = facts.get(key)
         if order is None:
-            order = facts[(row_instance, ref_no)] = OrderFacts(row_instance, ref_no)
+            order = facts[key] = OrderFacts(row_instance, ref_no)
         order.rows.append(row)
         if day and (order.eta is None or day > order.eta):
             order.eta = day
@@ -251,7 +253,7 @@ def order_facts(
                 order.has_open_status = True
     if dropped:
         log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
-    return facts
+    return {(instance, ref_no): order for ref_no, order in facts.items()} if instance else facts
 
 
 def build_orders(
