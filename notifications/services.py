@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
@@ -273,6 +273,18 @@ def _changes_in(customer: Customer, period: str):
     return eta_changes_for_customer(customer).filter(id__gt=int(low), id__lte=int(high))
 
 
+class _OrdersByCustomer:
+    """Each customer's cached orders, read once per run however many subscribers it has."""
+
+    def __init__(self) -> None:
+        self._by_customer: dict[int, dict | None] = {}
+
+    def of(self, customer: Customer):
+        if customer.pk not in self._by_customer:
+            self._by_customer[customer.pk] = cached_orders(customer)
+        return self._by_customer[customer.pk]
+
+
 def _alert_builder(delivery: Delivery, changes, orders) -> Callable[[], EmailMultiAlternatives]:
     subscription = delivery.subscription
 
@@ -291,9 +303,12 @@ def digest_slot(now: datetime) -> datetime:
     return slot if slot <= local else slot - timedelta(days=7)
 
 
-def _digest_builder(subscription: Subscription, now: datetime, orders) -> Callable[[], EmailMultiAlternatives]:
+def _digest_builder(
+    subscription: Subscription, now: datetime, cache: _OrdersByCustomer
+) -> Callable[[], EmailMultiAlternatives]:
     def build() -> EmailMultiAlternatives:
         customer = subscription.customer
+        orders = cache.of(customer)
         today = timezone.localtime(now, business_tz()).date()
         due = None if orders is None else due_orders(orders, today=today, is_group=customer.is_group)
         week = eta_changes_for_customer(customer, since=now - timedelta(days=7))
@@ -301,18 +316,6 @@ def _digest_builder(subscription: Subscription, now: datetime, orders) -> Callab
         return digest_message(subscription, due=due, moved=moved, now=now)
 
     return build
-
-
-class _OrdersByCustomer:
-    """Each customer's cached orders, read once per run however many subscribers it has."""
-
-    def __init__(self) -> None:
-        self._by_customer: dict[int, dict | None] = {}
-
-    def of(self, customer: Customer):
-        if customer.pk not in self._by_customer:
-            self._by_customer[customer.pk] = cached_orders(customer)
-        return self._by_customer[customer.pk]
 
 
 def notifications_send(*, now: datetime | None = None, dry_run: bool = False, digest_now: bool = False) -> SendSummary:
@@ -358,7 +361,7 @@ def _send_retries(now: datetime, summary: SendSummary, orders: _OrdersByCustomer
             changes = list(_changes_in(subscription.customer, delivery.period))
             build = _alert_builder(delivery, changes, orders.of(subscription.customer))
         else:
-            build = _digest_builder(subscription, now, orders.of(subscription.customer))
+            build = _digest_builder(subscription, now, orders)
         _deliver(delivery, build, summary)
 
 
@@ -404,8 +407,11 @@ def _claim_alert(subscription: Subscription, *, period: str, high: int, items: i
 def _send_digests(
     now: datetime, period: str, summary: SendSummary, orders: _OrdersByCustomer, *, dry_run: bool
 ) -> None:
-    for subscription in Subscription.objects.active().filter(digest=True).select_related("customer"):
-        build = _digest_builder(subscription, now, orders.of(subscription.customer))
+    # Runs after the first in the digest's window skip those already sent, before any report is read.
+    sent = Delivery.objects.filter(subscription=OuterRef("pk"), kind=Delivery.DIGEST, period=period)
+    due = Subscription.objects.active().filter(digest=True).exclude(Exists(sent)).select_related("customer")
+    for subscription in due:
+        build = _digest_builder(subscription, now, orders)
         if dry_run:
             summary.planned.append(_plan(subscription, "digest", build()))
             continue
