@@ -49,6 +49,7 @@ MAX_UNCONFIRMED_PER_DAY = 5  # new addresses per customer per day awaiting confi
 MAX_CONFIRMATIONS_PER_DAY = 3  # confirmation e-mails to one address per day
 # A change is alerted once it is this old: a recording still committing cannot slip under the cursor.
 SETTLE = timedelta(seconds=30)
+DELIVERY_KEEP_DAYS = 90
 # A digest whose Monday run was missed (worker down) still goes out this late, never later.
 DIGEST_GRACE = timedelta(hours=12)
 
@@ -256,7 +257,8 @@ def confirmation_send(*, request: ConfirmRequest, summary: SendSummary | None = 
     if confirmations.filter(created_at__gte=timezone.now() - timedelta(days=1)).count() >= MAX_CONFIRMATIONS_PER_DAY:
         log.info("subscription %s: confirmation not sent again today", subscription.pk)
         return False
-    period = f"{confirmations.count() + 1}:{int(request.alerts)}{int(request.digest)}"
+    # The request's moment names it (a count could repeat once old deliveries are purged).
+    period = f"{timezone.now().isoformat()}:{int(request.alerts)}{int(request.digest)}"
     delivery = _claim(subscription, kind=Delivery.CONFIRM, period=period, items=0)
     if delivery is None:
         return False
@@ -264,7 +266,7 @@ def confirmation_send(*, request: ConfirmRequest, summary: SendSummary | None = 
 
 
 def _confirm_request(delivery: Delivery) -> ConfirmRequest:
-    flags = delivery.period.partition(":")[2]
+    flags = delivery.period.rpartition(":")[2]
     return ConfirmRequest(delivery.subscription_id, flags[:1] == "1", flags[1:2] == "1")
 
 
@@ -327,7 +329,7 @@ def notifications_send(*, now: datetime | None = None, dry_run: bool = False, di
     summary = SendSummary()
     orders = _OrdersByCustomer()
     if not dry_run:
-        _purge_unconfirmed(now)
+        _purge(now)
         _send_retries(now, summary, orders)
     _send_alerts(now, summary, orders, dry_run=dry_run)
     slot = digest_slot(now)
@@ -337,9 +339,11 @@ def notifications_send(*, now: datetime | None = None, dry_run: bool = False, di
     return summary
 
 
-def _purge_unconfirmed(now: datetime) -> None:
+def _purge(now: datetime) -> None:
     # Their confirmation links have expired: an address nobody confirmed is not kept.
     Subscription.objects.unconfirmed().filter(created_at__lt=now - CONFIRM_MAX_AGE).delete()
+    # The record of what was sent is kept this long; the subscription keeps its last sent and last failure.
+    Delivery.objects.filter(created_at__lt=now - timedelta(days=DELIVERY_KEEP_DAYS)).delete()
 
 
 def _send_retries(now: datetime, summary: SendSummary, orders: _OrdersByCustomer) -> None:

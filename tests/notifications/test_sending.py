@@ -270,3 +270,16 @@ def test_a_group_subscriber_hears_of_a_members_move_seen_through_the_members_own
     [message] = smtp_inbox.messages
     text = smtp_inbox.text(message)
     assert f"Order {ref}" in text and "(Coastal Living Cronulla)" in text  # the member, on a group's e-mail
+
+
+def test_unconfirmed_addresses_go_after_a_week_and_delivery_records_after_90_days(customer, smtp_inbox):
+    waiting = subscription_request(customer=customer, email=BOB, alerts=True, digest=False, added_by="t").subscription
+    confirmed = subscribed(customer)
+    old = Delivery.objects.create(
+        subscription=confirmed, kind=Delivery.ALERT, period="1-2", status=Delivery.SENT,
+        created_at=timezone.now() - timedelta(days=91),
+    )  # fmt: skip
+    notifications_send(now=timezone.now() + timedelta(days=6))
+    assert Subscription.objects.filter(pk=waiting.pk).exists() and not Delivery.objects.filter(pk=old.pk).exists()
+    notifications_send(now=timezone.now() + timedelta(days=7, minutes=1))
+    assert list(Subscription.objects.all()) == [confirmed]  # the address nobody confirmed is gone
