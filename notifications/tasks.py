@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notifications.links import ConfirmRequest
-from notifications.services import confirmation_send, notifications_send
+from notifications.sending import confirmation_send, notifications_send
 
 
 def send_confirmation_task(subscription_id: int, alerts: bool, digest: bool) -> str:

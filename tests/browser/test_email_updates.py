@@ -8,7 +8,7 @@ import pytest
 
 from customers.models import Customer
 from notifications.models import Subscription
-from notifications.services import notifications_send
+from notifications.sending import notifications_send
 from tests.browser.test_customer_summary import nothing_wider_than_the_viewport, screen, shoot  # noqa: F401
 from tests.notifications.conftest import after_settling, dated_orders, fetch, links, move
 

@@ -10,12 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from notifications.models import Delivery, Subscription
-from notifications.services import (
-    MAX_FAILURES,
-    notifications_send,
-    subscription_confirm,
-    subscription_request,
-)
+from notifications.sending import MAX_FAILURES, notifications_send
+from notifications.services import subscription_confirm, subscription_request
 from reports.models import EtaChange
 from statuses.models import StatusMapping
 from tests.conftest import SYDNEY, run_command
@@ -200,7 +196,7 @@ def test_the_digest_goes_out_once_on_monday_morning(northside, simulator, smtp_i
     with time_machine.travel(MONDAY + timedelta(minutes=5), tick=False):
         assert len(notifications_send().sent) == 1
         with monkeypatch.context() as patch:  # later runs that morning do not even read the report
-            patch.setattr("notifications.services.cached_orders", lambda customer: pytest.fail("report read"))
+            patch.setattr("notifications.sending.cached_orders", lambda customer: pytest.fail("report read"))
             assert notifications_send(now=MONDAY + timedelta(minutes=20)).sent == []  # once a week
     assert notifications_send(now=MONDAY + timedelta(days=1)).sent == []  # Tuesday: nothing
     [message] = smtp_inbox.messages

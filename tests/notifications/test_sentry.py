@@ -8,7 +8,7 @@ from secrets import token_hex
 import pytest
 import sentry_sdk
 
-from notifications.services import MAX_FAILURES, notifications_send
+from notifications.sending import MAX_FAILURES, notifications_send
 from tests.buzeta.test_sentry_real import sentry_endpoint  # noqa: F401 - the local DSN fixture
 from tests.notifications.conftest import after_settling, dated_orders, fetch, move
 from tests.notifications.test_sending import subscribed
@@ -28,12 +28,12 @@ def test_send_failures_reach_sentry_without_the_address(
     move(simulator, dated_orders()[0], 4)
     fetch(northside)
 
-    import notifications.services
+    import notifications.sending
 
     def broken(subscription, moved):
         raise RuntimeError(f"could not render the alert for {subscription.email}")
 
-    monkeypatch.setattr(notifications.services, "alert_message", broken)
+    monkeypatch.setattr(notifications.sending, "alert_message", broken)
     notifications_send(now=after_settling())  # a bug of ours: logged with its traceback
     monkeypatch.undo()
     smtp_inbox.refuse_next = 100  # then the mail server refuses until the subscription pauses

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from notifications.services import notifications_send
+from notifications.sending import notifications_send
 
 
 class Command(BaseCommand):
