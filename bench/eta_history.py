@@ -10,6 +10,14 @@ SQLite database (or DATABASE_URL when set):
   first   history on, every order new (bulk inserts);
   steady  history on, every order known, 1 % of them moved (the everyday case).
 Prints the median of --runs for each and the overhead against `off`.
+
+    .venv/bin/python bench/eta_history.py --real-client [--lines 50000] [--runs 5]
+
+The same question through the real fetch: the HTTP client paging through the built-in
+simulator (in its own process, 1,000 rows a page, no added latency), which reschedules 1 %
+of the customer's orders before each recorded fetch. "Processing" is then this process's CPU time
+for the fetch (time.process_time): the client's parsing, the cache write and the
+recording, without the time spent waiting for the simulator, i.e. upstream latency.
 """
 
 from __future__ import annotations
@@ -62,7 +70,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--real-client", action="store_true", help="fetch over HTTP from the simulator")
     args = parser.parse_args()
+    if args.real_client:
+        real_client(args.lines, args.runs)
+        return
 
     os.environ.update(
         BUZETA_DATA_DIR=tempfile.mkdtemp(prefix="buzeta-bench-"), DJANGO_SETTINGS_MODULE="buzeta.settings"
@@ -126,6 +138,89 @@ def main() -> None:
         overhead = "—" if case == "off" else f"{(median - base) / base:+.0%}"
         print(f"| {case} | {median:.3f} | {overhead} |")
     print(f"(moves recorded in the last run's steady fetch and its reset: {moves})")
+
+
+def _simulator_process(port: int, lines: int, orders: int, requests) -> None:
+    """The simulator on its own; each message asks it to reschedule `orders` of the bulk customer's orders."""
+    from odata.simulator.dataset import BULK_CUSTOMER, slip_dates
+    from odata.simulator.server import SimulatorConfig, serve_in_thread
+
+    config = SimulatorConfig(username="s", password="p", page_size=1000, bulk_lines=lines)  # noqa: S106 - loopback
+    server = serve_in_thread(config, port=port)
+    requests.send("ready")
+    while (round_no := requests.recv()) is not None:
+        moved = slip_dates(server.dataset, seed=config.seed, round_no=round_no, orders=orders, among={BULK_CUSTOMER})
+        requests.send(len(moved))
+
+
+def real_client(lines: int, runs: int) -> None:
+    import multiprocessing
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    moved_per_fetch = max(1, lines // 6 // 100)  # 1 % of the orders (about six lines each)
+    ours, theirs = multiprocessing.Pipe()
+    simulator = multiprocessing.Process(target=_simulator_process, args=(port, lines, moved_per_fetch, theirs))
+    simulator.start()
+    assert ours.recv() == "ready"
+    os.environ.update(
+        BUZETA_DATA_DIR=tempfile.mkdtemp(prefix="buzeta-bench-"),
+        DJANGO_SETTINGS_MODULE="buzeta.settings",
+        BUZ_DD_URL=f"http://127.0.0.1:{port}/reports/DESDR",
+        BUZ_DD_USERNAME="s",
+        BUZ_DD_PASSWORD="p",  # noqa: S106 - the simulator's, on loopback
+        BUZ_BLACKOUT="off",
+    )
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from odata import services
+    from odata.signals import live_rows_fetched
+    from odata.simulator.dataset import BULK_CUSTOMER
+    from odata.targets import FetchTarget
+    from reports.history import record_live_rows
+    from reports.models import EtaChange
+
+    target = FetchTarget("DD", BULK_CUSTOMER, False)
+    key = services.cache_key(target)
+    rounds = iter(range(1, 10_000))
+
+    def timed(*, reschedule: bool) -> tuple[float, float, int]:
+        if reschedule:  # 1 % of the orders move, as the factory reschedules
+            ours.send(next(rounds))
+            ours.recv()
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = services._fetch_live(target, key, renew=lambda: None)
+        return time.process_time() - cpu, time.perf_counter() - wall, len(result.rows)
+
+    changes_before = EtaChange.objects.count()  # DATABASE_URL may point at a database with history in it
+    timed(reschedule=False)  # history records its first sight of every order
+    results: dict[str, list[tuple[float, float, int]]] = {"off": [], "steady": []}
+    for _ in range(runs):
+        live_rows_fetched.disconnect(dispatch_uid="reports-eta-history")
+        results["off"].append(timed(reschedule=False))
+        live_rows_fetched.connect(record_live_rows, dispatch_uid="reports-eta-history")
+        results["steady"].append(timed(reschedule=True))
+    ours.send(None)
+    simulator.join(10)
+
+    base = statistics.median(cpu for cpu, _, _ in results["off"])
+    rows = results["off"][0][2]
+    print(f"{rows} lines over HTTP, {django.db.connection.vendor}, median of {runs} runs")
+    print("| case | CPU for the fetch (s) | wall clock (s) | history overhead (CPU) |")
+    print("|---|---|---|---|")
+    for case, measured in results.items():
+        cpu = statistics.median(m[0] for m in measured)
+        wall = statistics.median(m[1] for m in measured)
+        overhead = "—" if case == "off" else f"{(cpu - base) / base:+.0%}"
+        print(f"| {case} | {cpu:.3f} | {wall:.3f} | {overhead} |")
+    print(f"(ETA changes recorded by the {runs} recorded fetches: {EtaChange.objects.count() - changes_before})")
 
 
 if __name__ == "__main__":
