@@ -179,7 +179,7 @@ class OrderFacts:
         return max(counts, key=counts.__getitem__) if counts else ""
 
 
-class _Memo(dict):
+class Memo(dict):
     """make(raw), remembered: 50,000 rows share a few hundred dates, statuses and order numbers."""
 
     def __init__(self, make) -> None:
@@ -204,7 +204,7 @@ def order_facts(
     finished_statuses: Iterable[str],
     today: date | None = None,
     instance: str | None = None,
-) -> dict[tuple[str, str], OrderFacts]:
+) -> list[OrderFacts]:
     """The rows by order, `(Instance, RefNo)`, each with its facts (interface §6), in one pass.
 
     `instance`: the rows are one account's, untagged (as fetched). Rows without a RefNo
@@ -221,7 +221,7 @@ def order_facts(
         status = text(raw).casefold()
         return (status in finished) if status else None
 
-    texts, dates, statuses = _Memo(text), _Memo(plausible_date), _Memo(status_kind)
+    texts, dates, statuses = Memo(text), Memo(plausible_date), Memo(status_kind)
     # Keyed by RefNo alone while the rows are one account's (a tuple per row costs), else by both.
     facts: dict[Any, OrderFacts] = {}
     dropped = 0
@@ -253,7 +253,7 @@ def order_facts(
                 order.has_open_status = True
     if dropped:
         log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
-    return {(instance, ref_no): order for ref_no, order in facts.items()} if instance else facts
+    return list(facts.values())
 
 
 def build_orders(
@@ -266,7 +266,7 @@ def build_orders(
     """Group rows into open orders, sorted and de-duplicated (interface §6)."""
     orders = [
         _order_block(order.instance, order.ref_no, order.eta, order.rows, status_names)
-        for order in order_facts(rows, tz=tz, finished_statuses=finished_statuses).values()
+        for order in order_facts(rows, tz=tz, finished_statuses=finished_statuses)
         if not order.finished
     ]
     orders.sort(key=lambda o: (o.eta is None, o.eta or date.min, _ref_sort_key(o.ref_no), o.instance))

@@ -363,3 +363,18 @@ def test_purge_removes_old_events_and_long_closed_orders_only(settings):
     run_command("purge_jobs", days=30)
     assert [c.order.ref_no for c in EtaChange.objects.all()] == ["600"]
     assert set(OrderEta.objects.values_list("ref_no", flat=True)) == {"512877", "600"}
+
+
+def test_a_move_whose_rows_name_no_line_keeps_the_line_first_recorded():
+    record([order_line()])
+    record([order_line(DateScheduled="2026-12-15T00:00:00Z", ProductionLine=None)], at=NOW + timedelta(hours=1))
+    assert EtaChange.objects.get().production_line == "Roller Blinds"
+
+
+def test_an_order_dated_again_keeps_its_first_promise():
+    record([order_line()])
+    record([order_line(DateScheduled=None)], at=NOW + timedelta(hours=1))
+    OrderEta.objects.update(current_eta=None)  # as if its date had been taken away upstream
+    record([order_line(DateScheduled="2026-12-20T00:00:00Z")], at=NOW + timedelta(hours=2))
+    assert (history().first_eta, history().current_eta) == (date(2026, 12, 8), date(2026, 12, 20))
+    assert not EtaChange.objects.exists()  # dated, not moved
