@@ -1,9 +1,8 @@
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import Actor, audit_record
+from notifications.forms import SubscriptionAddForm
 from notifications.models import Delivery, Subscription
 from notifications.services import (
     confirmation_enqueue,
@@ -40,24 +39,6 @@ class StateFilter(admin.SimpleListFilter):
         if self.value() == "paused":
             return queryset.filter(paused_at__isnull=False)
         return queryset
-
-
-class SubscriptionAddForm(forms.ModelForm):
-    class Meta:
-        model = Subscription
-        fields = ["customer", "email", "alerts", "digest"]
-
-    def validate_unique(self):
-        pass  # the service finds the existing subscription instead (the same address is one subscription)
-
-    def validate_constraints(self, exclude=None):
-        pass
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("alerts") and not data.get("digest"):
-            raise ValidationError("Choose at least one kind of e-mail.")
-        return data
 
 
 @admin.register(Subscription)

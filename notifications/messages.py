@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from customers.models import Customer
-from notifications.links import ConfirmRequest, confirm_url, report_url, unsubscribe_url
+from notifications.links import CONFIRM_MAX_AGE, ConfirmRequest, confirm_url, report_url, unsubscribe_url
 from notifications.models import Subscription
 from reports.models import EtaChange
 from reports.page import days_from_today, short_date
@@ -128,9 +128,7 @@ def due_orders(orders: dict[tuple[str, str], OrderBlock], *, today: date, is_gro
     ]
 
 
-def _message(
-    subscription: Subscription, *, subject: str, template: str, context: dict, unsubscribe: bool = True
-) -> EmailMultiAlternatives:
+def _message(subscription: Subscription, *, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
     customer = subscription.customer
     context = {
         **context,
@@ -161,7 +159,7 @@ def confirmation_message(subscription: Subscription, request: ConfirmRequest) ->
         "alerts": request.alerts,
         "digest": request.digest,
         "change": subscription.confirmed_at is not None,
-        "days": 7,
+        "days": CONFIRM_MAX_AGE.days,
     }
     subject = f"Confirm e-mail updates for {customer.display_name}'s orders"
     return _message(subscription, subject=subject, template="confirm", context=context)

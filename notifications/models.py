@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from customers.models import Customer
 
+# A subscription wants alerts, the digest or both (the check constraint below); what forms say otherwise.
+NOTHING_CHOSEN = "Choose at least one kind of e-mail."
+
 
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> SubscriptionQuerySet:

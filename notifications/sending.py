@@ -16,6 +16,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -115,14 +116,15 @@ def _record_failure(delivery: Delivery, error: Exception) -> None:
     paused = Subscription.objects.filter(pk=subscription_id, failures__gte=MAX_FAILURES, paused_at__isnull=True).update(
         paused_at=now, pause_reason=f"{MAX_FAILURES} failed sends in a row: {text}"[:300]
     )
-    if not isinstance(error, smtplib.SMTPException | OSError):
-        # Not the mail server: a bug of ours. Its traceback goes to Sentry, which scrubs addresses.
+    mail_server = isinstance(error, smtplib.SMTPException | OSError)
+    if not mail_server:
+        # A bug of ours, not the mail server: its traceback goes to Sentry, which scrubs addresses.
         log.error("delivery %s could not be built or sent", delivery.pk, exc_info=error)
     if paused:
         log.error(
             "subscription %s paused after %s failed sends (%s)", subscription_id, MAX_FAILURES, _error_kind(error)
         )
-    elif isinstance(error, smtplib.SMTPException | OSError):
+    elif mail_server:
         log.warning("delivery %s failed (%s); retry after %s", delivery.pk, _error_kind(error), retry_at.isoformat())
 
 
@@ -150,7 +152,7 @@ def confirmation_send(*, request: ConfirmRequest, summary: SendSummary | None = 
     delivery = _claim(subscription, kind=Delivery.CONFIRM, period=period, items=0)
     if delivery is None:
         return False
-    return _deliver(delivery, lambda: confirmation_message(subscription, request), summary)
+    return _deliver(delivery, partial(confirmation_message, subscription, request), summary)
 
 
 def _confirm_request(delivery: Delivery) -> ConfirmRequest:
@@ -173,15 +175,6 @@ class _OrdersByCustomer:
         if customer.pk not in self._by_customer:
             self._by_customer[customer.pk] = cached_orders(customer)
         return self._by_customer[customer.pk]
-
-
-def _alert_builder(delivery: Delivery, changes, orders) -> Callable[[], EmailMultiAlternatives]:
-    subscription = delivery.subscription
-
-    def build() -> EmailMultiAlternatives:
-        return alert_message(subscription, moved_orders(changes, orders, is_group=subscription.customer.is_group))
-
-    return build
 
 
 def digest_slot(now: datetime) -> datetime:
@@ -246,12 +239,14 @@ def _send_retries(now: datetime, summary: SendSummary, orders: _OrdersByCustomer
             continue
         delivery.attempts += 1
         subscription = delivery.subscription
+        customer = subscription.customer
         if delivery.kind == Delivery.CONFIRM:
-            request = _confirm_request(delivery)
-            build = lambda s=subscription, r=request: confirmation_message(s, r)  # noqa: E731
+            build = partial(confirmation_message, subscription, _confirm_request(delivery))
         elif delivery.kind == Delivery.ALERT:
-            changes = list(_changes_in(subscription.customer, delivery.period))
-            build = _alert_builder(delivery, changes, orders.of(subscription.customer))
+            changes = _changes_in(customer, delivery.period)
+            build = partial(
+                alert_message, subscription, moved_orders(changes, orders.of(customer), is_group=customer.is_group)
+            )
         else:
             build = _digest_builder(subscription, now, orders)
         _deliver(delivery, build, summary)
@@ -279,7 +274,7 @@ def _send_alerts(now: datetime, summary: SendSummary, orders: _OrdersByCustomer,
                 continue
             delivery = _claim_alert(subscription, period=period, high=high, items=len(moved))
             if delivery is not None:
-                _deliver(delivery, _alert_builder(delivery, mine, orders.of(customer)), summary)
+                _deliver(delivery, partial(alert_message, subscription, moved), summary)
 
 
 def _claim_alert(subscription: Subscription, *, period: str, high: int, items: int) -> Delivery | None:

@@ -18,16 +18,12 @@ from django.utils import timezone
 from audit.services import Actor, audit_record
 from customers.models import Customer
 from notifications.links import ConfirmRequest
-from notifications.models import Delivery, Subscription
+from notifications.models import NOTHING_CHOSEN, Delivery, Subscription
 from reports.models import EtaChange
 
 log = logging.getLogger(__name__)
 
 MAX_UNCONFIRMED_PER_DAY = 5  # new addresses per customer per day awaiting confirmation
-
-
-class TooManyRequests(ValidationError):
-    pass
 
 
 @dataclass
@@ -52,7 +48,7 @@ def subscription_request(
     `limited`: the public form's daily limit of unconfirmed addresses (staff are not limited).
     """
     if not (alerts or digest):
-        raise ValidationError("Choose at least one kind of e-mail.", code="nothing_chosen")
+        raise ValidationError(NOTHING_CHOSEN, code="nothing_chosen")
     now = now or timezone.now()
     with transaction.atomic():
         # One sign-up at a time per customer, so the daily limit holds under concurrent posts.
@@ -63,7 +59,7 @@ def subscription_request(
                 customer=customer, created_at__gte=now - timedelta(days=1)
             )
             if limited and recent.count() >= MAX_UNCONFIRMED_PER_DAY:
-                raise TooManyRequests(
+                raise ValidationError(
                     "Too many addresses are waiting for confirmation on this page today. Please try again tomorrow.",
                     code="too_many_unconfirmed",
                 )
