@@ -1,11 +1,12 @@
 from django.contrib import admin
-from django.db import transaction
 
-from audit.services import Actor, audit_record
+from audit.services import Actor
 from notifications.forms import SubscriptionAddForm
 from notifications.models import Delivery, Subscription
 from notifications.services import (
     confirmation_enqueue,
+    subscription_change,
+    subscription_remove,
     subscription_request,
     subscriptions_pause,
     subscriptions_resume,
@@ -114,22 +115,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
         return clock(obj.last_sent_at) if obj.last_sent_at else "—"
 
     def save_model(self, request, obj, form, change):
-        if change:
-            with transaction.atomic():
-                super().save_model(request, obj, form, change)
-                audit_record(actor=Actor.for_user(request.user), action="changed e-mail updates", obj=obj)
-            return
         actor = Actor.for_user(request.user)
+        if change:
+            subscription_change(subscription=obj, actor=actor)
+            return
         outcome = subscription_request(
-            customer=obj.customer,
-            email=obj.email,
-            alerts=obj.alerts,
-            digest=obj.digest,
-            added_by=f"staff: {actor.name}"[:150],
-            limited=False,
+            customer=obj.customer, email=obj.email, alerts=obj.alerts, digest=obj.digest, actor=actor
         )
         obj.pk = outcome.subscription.pk
-        audit_record(actor=actor, action="added e-mail updates", obj=outcome.subscription)
         if outcome.confirmation is not None:
             confirmation_enqueue(outcome.confirmation)
             self.message_user(
@@ -137,16 +130,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
             )
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            audit_record(actor=Actor.for_user(request.user), action="removed e-mail updates", obj=obj)
-            super().delete_model(request, obj)
+        subscription_remove(subscription=obj, actor=Actor.for_user(request.user))
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            actor = Actor.for_user(request.user)
-            for subscription in queryset:
-                audit_record(actor=actor, action="removed e-mail updates", obj=subscription)
-            super().delete_queryset(request, queryset)
+        for subscription in queryset:
+            subscription_remove(subscription=subscription, actor=Actor.for_user(request.user))
 
     @admin.action(description="Pause the selected subscriptions")
     def pause(self, request, queryset):

@@ -38,14 +38,14 @@ def subscription_request(
     email: str,
     alerts: bool,
     digest: bool,
-    added_by: str,
-    limited: bool = True,
+    actor: Actor | None = None,
     now: datetime | None = None,
 ) -> SubscribeOutcome:
     """Ask for e-mail updates: a new or changed subscription waits for its owner to confirm by e-mail.
 
     The answer to the visitor never says whether the address was already subscribed.
-    `limited`: the public form's daily limit of unconfirmed addresses (staff are not limited).
+    `actor`: a staff member adding it (recorded, and not held to the customer page's
+    daily limit of unconfirmed addresses); None for the customer page.
     """
     if not (alerts or digest):
         raise ValidationError(NOTHING_CHOSEN, code="nothing_chosen")
@@ -58,19 +58,22 @@ def subscription_request(
             recent = Subscription.objects.unconfirmed().filter(
                 customer=customer, created_at__gte=now - timedelta(days=1)
             )
-            if limited and recent.count() >= MAX_UNCONFIRMED_PER_DAY:
+            if actor is None and recent.count() >= MAX_UNCONFIRMED_PER_DAY:
                 raise ValidationError(
                     "Too many addresses are waiting for confirmation on this page today. Please try again tomorrow.",
                     code="too_many_unconfirmed",
                 )
+            added_by = f"staff: {actor.name}"[:150] if actor else "customer page"
             existing = Subscription.objects.create(
                 customer=customer, email=email, alerts=alerts, digest=digest, added_by=added_by, created_at=now
             )
-        elif existing.confirmed_at and (existing.alerts, existing.digest) == (alerts, digest):
-            return SubscribeOutcome(existing, None)  # already exactly this: nothing to confirm
         elif not existing.confirmed_at:
             existing.alerts, existing.digest = alerts, digest
             existing.save(update_fields=["alerts", "digest"])
+        if actor is not None:
+            audit_record(actor=actor, action="added e-mail updates", obj=existing)
+    if existing.confirmed_at and (existing.alerts, existing.digest) == (alerts, digest):
+        return SubscribeOutcome(existing, None)  # already exactly this: nothing to confirm
     return SubscribeOutcome(existing, ConfirmRequest(existing.pk, alerts, digest))
 
 
@@ -98,6 +101,22 @@ def subscription_unsubscribe(*, subscription_id: int) -> bool:
     if deleted:
         log.info("subscription %s unsubscribed", subscription_id)
     return bool(deleted)
+
+
+@transaction.atomic
+def subscription_change(*, subscription: Subscription, actor: Actor) -> Subscription:
+    """Staff changing an address's choices (no confirmation: staff are trusted with it)."""
+    subscription.full_clean(exclude=["customer", "email"])
+    subscription.save(update_fields=["alerts", "digest"])
+    audit_record(actor=actor, action="changed e-mail updates", obj=subscription)
+    return subscription
+
+
+@transaction.atomic
+def subscription_remove(*, subscription: Subscription, actor: Actor) -> None:
+    """Staff removing an address: it goes with its deliveries; the trail names only the subscription."""
+    audit_record(actor=actor, action="removed e-mail updates", obj=subscription)
+    subscription.delete()
 
 
 def subscriptions_pause(*, subscriptions, actor: Actor, reason: str = "Paused by staff") -> int:

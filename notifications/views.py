@@ -51,7 +51,6 @@ def subscribe(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 alerts=form.cleaned_data["alerts"],
                 digest=form.cleaned_data["digest"],
-                added_by="customer page",
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -24,7 +24,7 @@ ANN, BOB = "ann@builder.example", "bob@builder.example"
 
 def subscribed(customer, email=ANN, *, alerts=True, digest=False) -> Subscription:
     """A confirmed subscription, as if its owner had followed the confirmation link."""
-    outcome = subscription_request(customer=customer, email=email, alerts=alerts, digest=digest, added_by="test")
+    outcome = subscription_request(customer=customer, email=email, alerts=alerts, digest=digest)
     return subscription_confirm(subscription_id=outcome.subscription.pk, alerts=alerts, digest=digest)
 
 
@@ -66,7 +66,7 @@ def test_changes_before_the_confirmation_are_not_sent(northside, simulator, smtp
 def test_every_subscriber_gets_one_email_and_unconfirmed_or_paused_ones_get_none(northside, simulator, smtp_inbox):
     subscribed(northside, ANN)
     subscribed(northside, BOB)
-    subscription_request(customer=northside, email="carol@builder.example", alerts=True, digest=False, added_by="t")
+    subscription_request(customer=northside, email="carol@builder.example", alerts=True, digest=False)
     Subscription.objects.create(
         customer=northside, email="dan@builder.example", confirmed_at=timezone.now(), paused_at=timezone.now()
     )
@@ -269,7 +269,7 @@ def test_a_group_subscriber_hears_of_a_members_move_seen_through_the_members_own
 
 
 def test_unconfirmed_addresses_go_after_a_week_and_delivery_records_after_90_days(customer, smtp_inbox):
-    waiting = subscription_request(customer=customer, email=BOB, alerts=True, digest=False, added_by="t").subscription
+    waiting = subscription_request(customer=customer, email=BOB, alerts=True, digest=False).subscription
     confirmed = subscribed(customer)
     old = Delivery.objects.create(
         subscription=confirmed, kind=Delivery.ALERT, period="1-2", status=Delivery.SENT,
