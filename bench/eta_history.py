@@ -66,6 +66,20 @@ def make_rows(lines: int, *, seed: int, moved_share: float = 0.0) -> list[dict]:
     return rows[:lines]
 
 
+def setup_django(**env: str) -> None:
+    """Django on a fresh data directory (SQLite there, unless DATABASE_URL says otherwise), migrated."""
+    os.environ.update(
+        BUZETA_DATA_DIR=tempfile.mkdtemp(prefix="buzeta-bench-"), DJANGO_SETTINGS_MODULE="buzeta.settings", **env
+    )
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=50_000)
@@ -76,16 +90,9 @@ def main() -> None:
         real_client(args.lines, args.runs)
         return
 
-    os.environ.update(
-        BUZETA_DATA_DIR=tempfile.mkdtemp(prefix="buzeta-bench-"), DJANGO_SETTINGS_MODULE="buzeta.settings"
-    )
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    setup_django()
     import django
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     from odata import services
     from odata.signals import live_rows_fetched
     from odata.targets import FetchTarget
@@ -165,21 +172,14 @@ def real_client(lines: int, runs: int) -> None:
     simulator = multiprocessing.Process(target=_simulator_process, args=(port, lines, moved_per_fetch, theirs))
     simulator.start()
     assert ours.recv() == "ready"
-    os.environ.update(
-        BUZETA_DATA_DIR=tempfile.mkdtemp(prefix="buzeta-bench-"),
-        DJANGO_SETTINGS_MODULE="buzeta.settings",
+    setup_django(
         BUZ_DD_URL=f"http://127.0.0.1:{port}/reports/DESDR",
         BUZ_DD_USERNAME="s",
         BUZ_DD_PASSWORD="p",  # noqa: S106 - the simulator's, on loopback
         BUZ_BLACKOUT="off",
     )
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
     import django
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     from odata import services
     from odata.signals import live_rows_fetched
     from odata.simulator.dataset import BULK_CUSTOMER

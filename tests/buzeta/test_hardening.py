@@ -66,15 +66,17 @@ def test_no_debug_or_error_trigger_routes(client, db):
         assert client.get(path).status_code == 404
 
 
-def test_check_deploy_is_clean_in_production(tmp_path):
+def deploy_check(tmp_path, **extra: str) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy` with production settings and nothing else from this environment, plus `extra`."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("BUZ_", "DJANGO_", "DATABASE_URL"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BUZ_", "DJANGO_", "DATABASE_URL", "EMAIL_"))},
         "APP_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "eta.example.com",
         "BUZETA_DATA_DIR": str(tmp_path),
+        **extra,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -82,6 +84,10 @@ def test_check_deploy_is_clean_in_production(tmp_path):
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = deploy_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 

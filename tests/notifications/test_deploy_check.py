@@ -2,31 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
-from tests.conftest import ROOT
-
-
-def deploy_check(tmp_path, **extra) -> subprocess.CompletedProcess:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("BUZ_", "DJANGO_", "DATABASE_URL", "EMAIL_"))},
-        "APP_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "eta.example.com",
-        "BUZETA_DATA_DIR": str(tmp_path),
-        **extra,
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.buzeta.test_hardening import deploy_check
 
 
 def test_smtp_without_a_public_address_is_a_deploy_warning(tmp_path):
