@@ -16,7 +16,7 @@ import gc
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ContextDecorator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
-from django.db.models import DateField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import BooleanField, DateField, DurationField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from audit.services import Actor, audit_record
 from odata.models import UpstreamCache
 from odata.services import cache_key
 from reports.models import EtaChange, OrderEta
-from reports.rules import Memo, OrderBlock, OrderFacts, order_facts
+from reports.rules import Memo, OrderBlock, OrderFacts, order_facts, order_rows_attach, text
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +43,35 @@ WRITE_ATTEMPTS = 3
 
 
 class KnownOrder(NamedTuple):
-    """The fields of an OrderEta the recording needs (tuples: 10,000 model instances cost too much)."""
+    """What the recording knows of an order, as read (plain tuples: 8,000 model instances cost too much)."""
 
     pk: int
     ref_no: str
-    current_eta: date | None
-    closed_at: Any  # as the driver gives it: only ever compared with None
-    seen_by: str
+    current_eta: Any  # a date, or SQLite's ISO text of one (see `read`); None while undated
+    closed: bool
+    seen_here: bool  # last seen by the fetch now recording
 
     @classmethod
-    def read(cls, orders) -> dict[str, KnownOrder]:
-        """The orders of a queryset by RefNo, read with the driver's own values.
+    def read(cls, orders, *, key: str) -> dict[str, tuple]:
+        """The orders of a queryset by RefNo, each a plain tuple of KnownOrder's fields as the driver gives them.
 
         Django's per-value converters cost more than the query for the ~8,000 orders of a
-        big group on every fetch; only the two dates need one (SQLite gives ISO text).
+        big group on every fetch, so the statement is run on the cursor. The ETA is read as
+        an expression, not the column: SQLite's driver then hands over the stored ISO text
+        instead of converting all 8,000 (the recording converts the few hundred distinct
+        ones, `_as_date`); PostgreSQL's gives dates either way.
         """
-        sql, params = orders.order_by().values_list(*cls._fields).query.get_compiler(using=orders.db).as_sql()
+        values = orders.order_by().values_list(
+            "pk",
+            "ref_no",
+            Coalesce("current_eta", Value(None, output_field=DateField())),
+            ExpressionWrapper(Q(closed_at__isnull=False), output_field=BooleanField()),
+            ExpressionWrapper(Q(seen_by=key), output_field=BooleanField()),
+        )
+        sql, params = values.query.get_compiler(using=orders.db).as_sql()
         with connections[orders.db].cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        day = Memo(_as_date)  # a few hundred distinct dates among 8,000 orders
-        return {row[1]: cls(row[0], row[1], day[row[2]], row[3], row[4]) for row in rows}
+            return {row[1]: row for row in cursor.fetchall()}
 
 
 def _recorded_line(pk: int) -> str:
@@ -72,6 +80,7 @@ def _recorded_line(pk: int) -> str:
 
 
 def _as_date(value: Any) -> date | None:
+    """A date from the driver: SQLite's ISO text, or already one."""
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
@@ -84,9 +93,17 @@ class RecordSummary:
     reopened: int = 0
 
 
-def seen_orders(rows: Iterable[Mapping[str, Any]], *, instance: str, tz, today: date) -> dict[str, OrderFacts]:
-    """The open orders in one account's rows, by RefNo, under the report's own rules (§6)."""
-    facts = order_facts(rows, instance=instance, tz=tz, today=today, finished_statuses=settings.BUZ_FINISHED_STATUSES)
+def seen_orders(
+    rows: Sequence[Mapping[str, Any]], *, instance: str, tz, today: date, texts: Memo
+) -> dict[str, OrderFacts]:
+    """The open orders in one account's rows, by RefNo, under the report's own rules (§6).
+
+    Without their rows (`order_rows_attach` with the same `texts` adds them where needed).
+    """
+    facts = order_facts(
+        rows, instance=instance, tz=tz, today=today, finished_statuses=settings.BUZ_FINISHED_STATUSES,
+        with_rows=False, texts=texts,
+    )  # fmt: skip
     return {order.ref_no: order for order in facts if not order.finished}
 
 
@@ -132,16 +149,41 @@ def eta_record_fetch(
 ) -> RecordSummary:
     """Record what one successful live fetch (cache key `key`) says about its orders' ETAs."""
     tz = timezone.get_default_timezone()  # TIME_ZONE is BUZ_TIMEZONE
-    seen = seen_orders(rows, instance=instance, tz=tz, today=timezone.localtime(fetched_at, tz).date())
+    texts = Memo(text)
+    seen = seen_orders(rows, instance=instance, tz=tz, today=timezone.localtime(fetched_at, tz).date(), texts=texts)
 
     # What we knew: the orders this fetch is answerable for (one indexed read; in steady state
     # that is every order it returns), then any it returns that another fetch saw last.
     covers = Q(seen_by=key) if is_group else Q(seen_by=key) | Q(customer_key=name.casefold())
-    known = KnownOrder.read(OrderEta.objects.filter(covers, instance=instance))
+    known = KnownOrder.read(OrderEta.objects.filter(covers, instance=instance), key=key)
     elsewhere = [ref_no for ref_no in seen if ref_no not in known]
     for refs in _chunks(elsewhere):
-        known.update(KnownOrder.read(OrderEta.objects.filter(instance=instance, ref_no__in=refs)))
+        known.update(KnownOrder.read(OrderEta.objects.filter(instance=instance, ref_no__in=refs), key=key))
 
+    new_orders = [order for ref_no, order in seen.items() if ref_no not in known]
+    to_close: list[int] = []
+    moves: list[tuple[KnownOrder, OrderFacts]] = []
+    dated: list[tuple[KnownOrder, OrderFacts]] = []
+    reopen: list[int] = []
+    retag: list[int] = []
+    day = Memo(_as_date)  # a few hundred distinct dates among 8,000 orders
+    for ref_no, (pk, _, current_eta, closed, seen_here) in known.items():
+        if (order := seen.get(ref_no)) is None:
+            if not closed:
+                to_close.append(pk)  # not returned: finished or cancelled
+            continue
+        if order.eta:
+            if current_eta is None:
+                dated.append((KnownOrder(pk, ref_no, None, closed, seen_here), order))  # a first date is not a move
+            elif order.eta != (current_eta := day[current_eta]):
+                moves.append((KnownOrder(pk, ref_no, current_eta, closed, seen_here), order))
+        if closed:
+            reopen.append(pk)
+        if not seen_here:
+            retag.append(pk)
+
+    # Who the customer is and which line: read from the rows only for the orders written with them.
+    order_rows_attach(rows, [*new_orders, *(order for _, order in moves)], instance=instance, texts=texts)
     new = [
         OrderEta(
             instance=instance,
@@ -154,27 +196,8 @@ def eta_record_fetch(
             current_eta=order.eta,
             first_seen_at=fetched_at,
         )
-        for order in seen.values()
-        if order.ref_no not in known
+        for order in new_orders
     ]
-    to_close: list[int] = []
-    moves: list[tuple[KnownOrder, OrderFacts]] = []
-    dated: list[tuple[KnownOrder, OrderFacts]] = []
-    reopen: list[int] = []
-    retag: list[int] = []
-    for ref_no, record in known.items():
-        if (order := seen.get(ref_no)) is None:
-            if record.closed_at is None:
-                to_close.append(record.pk)  # not returned: finished or cancelled
-            continue
-        if order.eta and record.current_eta and order.eta != record.current_eta:
-            moves.append((record, order))
-        elif order.eta and record.current_eta is None:
-            dated.append((record, order))  # a first date is not a move
-        if record.closed_at is not None:
-            reopen.append(record.pk)
-        if record.seen_by != key:
-            retag.append(record.pk)
 
     # Every row this recording will write, locked first and in one order (ascending id), so two
     # recordings that overlap (a customer and its group) queue instead of deadlocking.

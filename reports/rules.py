@@ -6,14 +6,17 @@ Input rows are BuzManager `JobsScheduleDetailed` rows with an added
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,8 @@ _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def text(value: Any) -> str:
     """A value as shown to a customer: missing, null and NaN are blank."""
+    if type(value) is str:  # nearly always: the checks below are for what JSON's numbers become
+        return value.strip()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -198,17 +203,22 @@ class Memo(dict):
 
 
 def order_facts(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     tz: tzinfo,
     finished_statuses: Iterable[str],
     today: date | None = None,
     instance: str | None = None,
+    with_rows: bool = True,
+    texts: Memo | None = None,
 ) -> list[OrderFacts]:
-    """The rows by order, `(Instance, RefNo)`, each with its facts (interface §6), in one pass.
+    """The rows by order, `(Instance, RefNo)`, each with its facts (interface §6).
 
     `instance`: the rows are one account's, untagged (as fetched). Rows without a RefNo
-    or an Instance are dropped and counted in the log.
+    or an Instance are dropped and counted in the log. `with_rows=False`: each order's
+    `rows` stay empty, for a caller that needs the rows of only a few orders
+    (`order_rows_attach`, given the same `texts`); the pass then reads each distinct
+    (RefNo, DateScheduled, ProductionStatus) once, ~15,000 of a big account's 50,000 lines.
     """
     today = today or datetime.now(tz).date()
     finished = frozenset(s.strip().casefold() for s in finished_statuses)
@@ -221,22 +231,31 @@ def order_facts(
         status = text(raw).casefold()
         return (status in finished) if status else None
 
-    texts, dates, statuses = Memo(text), Memo(plausible_date), Memo(status_kind)
+    # What each row says, read at C speed; rows lacking a field or holding an unhashable
+    # value (broken upstream rows) are read one by one instead.
+    fields = _FIELDS if instance else _TAGGED_FIELDS
+    try:
+        said: Iterable[tuple] = list(map(fields, rows)) if with_rows else set(map(fields, rows))
+    except (KeyError, TypeError):
+        said = [tuple(row.get(name) for name in _TAGGED_FIELDS_NAMES) for row in rows]
+    texts = Memo(text) if texts is None else texts
+    if not with_rows:
+        # The order numbers' texts at C speed: nearly all are strings, whose text is str.strip.
+        spellings = set(map(_FIRST, said))
+        with contextlib.suppress(TypeError):  # a number or null among them: the memo reads those
+            texts.update(zip(spellings, map(str.strip, spellings), strict=True))
+    dates, statuses = Memo(plausible_date), Memo(status_kind)
     # Keyed by RefNo alone while the rows are one account's (a tuple per row costs), else by both.
     facts: dict[Any, OrderFacts] = {}
     dropped = 0
-    for row in rows:
-        get = row.get
+    for values, row in zip(said, rows, strict=True) if with_rows else zip(said, repeat(None)):
         try:  # memo hits cost a dict lookup; 50,000 rows pass here on every fetch and page build
-            ref_no = texts[get("RefNo")]
-            row_instance = instance or texts[get("Instance")]
-            day = dates[get("DateScheduled")]
-            kind = statuses[get("ProductionStatus")]
+            ref_no, day, kind = texts[values[0]], dates[values[1]], statuses[values[2]]
+            row_instance = instance or texts[values[3]]
         except TypeError:  # an unhashable value (a list, an object) from a broken upstream row
-            ref_no = texts.get_or_make(get("RefNo"))
-            row_instance = instance or texts.get_or_make(get("Instance"))
-            day = dates.get_or_make(get("DateScheduled"))
-            kind = statuses.get_or_make(get("ProductionStatus"))
+            ref_no, day = texts.get_or_make(values[0]), dates.get_or_make(values[1])
+            kind = statuses.get_or_make(values[2])
+            row_instance = instance or texts.get_or_make(values[3])
         if not ref_no or not row_instance:
             dropped += 1
             continue
@@ -244,20 +263,58 @@ def order_facts(
         order = facts.get(key)
         if order is None:
             order = facts[key] = OrderFacts(row_instance, ref_no)
-        order.rows.append(row)
+        if row is not None:
+            order.rows.append(row)
         if day and (order.eta is None or day > order.eta):
             order.eta = day
         if kind is not None:
             order.has_status = True
             if not kind:
                 order.has_open_status = True
-    if dropped:
+    if dropped and with_rows:
         log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
     return list(facts.values())
 
 
+_TAGGED_FIELDS_NAMES = ("RefNo", "DateScheduled", "ProductionStatus", "Instance")
+_FIELDS, _TAGGED_FIELDS = itemgetter(*_TAGGED_FIELDS_NAMES[:3]), itemgetter(*_TAGGED_FIELDS_NAMES)
+_FIRST = itemgetter(0)
+
+
+def order_rows_attach(
+    rows: Iterable[Mapping[str, Any]], orders: Iterable[OrderFacts], *, instance: str | None, texts: Memo
+) -> None:
+    """Fill in the `rows` of these orders, from `order_facts(rows, with_rows=False, …)` given `texts`.
+
+    Rows are picked by the spellings of order numbers that pass met (`texts`), a set
+    lookup per row: a few orders' rows out of 50,000 in a few milliseconds.
+    """
+    orders = list(orders)
+    if not orders:
+        return
+    wanted = {(order.ref_no if instance else (order.instance, order.ref_no)): order.rows for order in orders}
+    refs = {order.ref_no for order in orders}
+    spellings = {raw for raw, ref_no in texts.items() if ref_no in refs}
+    try:
+        candidates = [row for row in rows if row.get("RefNo") in spellings]
+    except TypeError:  # an unhashable RefNo (never in the memo) in a broken upstream row: read all
+        candidates = list(rows)
+    for row in candidates:
+        get = row.get
+        try:
+            key = texts[get("RefNo")] if instance else (texts[get("Instance")], texts[get("RefNo")])
+        except TypeError:
+            key = (
+                texts.get_or_make(get("RefNo"))
+                if instance
+                else (texts.get_or_make(get("Instance")), texts.get_or_make(get("RefNo")))
+            )
+        if (order_rows := wanted.get(key)) is not None:
+            order_rows.append(row)
+
+
 def build_orders(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     status_names: Mapping[str, str],
     finished_statuses: Iterable[str],

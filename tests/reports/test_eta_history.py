@@ -14,7 +14,7 @@ from odata.models import UpstreamCache
 from odata.services import cache_fetch
 from odata.simulator.dataset import slip_dates
 from odata.targets import FetchTarget
-from reports.history import eta_record_fetch, seen_orders
+from reports.history import eta_record_fetch
 from reports.models import EtaChange, OrderEta
 from tests.conftest import SYDNEY, TEST_ACTOR, elements, order_line
 
@@ -131,14 +131,29 @@ def test_rows_without_a_refno_are_ignored():
     assert summary.new == 0 and not OrderEta.objects.exists()
 
 
-def test_seen_orders_take_the_latest_date_and_the_most_common_line():
+def test_an_order_is_recorded_with_its_latest_date_and_most_common_line():
     rows = [
         order_line(DateScheduled="2026-12-01T00:00:00Z", ProductionLine="Curtains"),
         order_line(FixedLine=2, DateScheduled="2026-12-09T00:00:00Z"),
         order_line(FixedLine=3, DateScheduled=None),
     ]
-    seen = seen_orders(rows, instance="DD", tz=SYDNEY, today=date(2026, 11, 23))["512877"]
-    assert seen.eta == date(2026, 12, 9) and seen.production_line == "Roller Blinds"
+    record(rows)
+    assert (history().current_eta, history().production_line) == (date(2026, 12, 9), "Roller Blinds")
+
+
+def test_a_move_is_filed_under_the_line_its_rows_name_now_however_its_number_is_spelled():
+    record([order_line(ProductionLine="Curtains")])
+    record(
+        [
+            order_line(RefNo=512877, DateScheduled="2026-12-15T00:00:00Z"),
+            order_line(RefNo=" 512877 ", FixedLine=2, DateScheduled="2026-12-15T00:00:00Z"),
+            order_line(RefNo="512878", FixedLine=3, ProductionLine="Curtains"),
+        ],
+        at=NOW + timedelta(hours=1),
+    )
+    change = EtaChange.objects.get()
+    assert (change.order.ref_no, change.days, change.production_line) == ("512877", 7, "Roller Blinds")
+    assert history("512878").production_line == "Curtains"
 
 
 def test_the_same_fetch_twice_records_one_change():

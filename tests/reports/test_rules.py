@@ -5,12 +5,15 @@ from datetime import date
 import pytest
 
 from reports.rules import (
+    Memo,
     ReportFilters,
     build_orders,
     calendar_date,
     filter_options,
     filter_orders,
     format_date,
+    order_facts,
+    order_rows_attach,
     text,
 )
 from tests.conftest import SYDNEY
@@ -167,6 +170,48 @@ def test_rows_without_refno_are_dropped_with_a_log_line(caplog):
     orders = build([row(ref=None), row(ref="  "), row(ref="7")])
     assert [o.ref_no for o in orders] == ["7"]
     assert "dropped 2 upstream rows" in caplog.text
+
+
+# Every shape the rows come in: clean, a field missing, an unhashable value, numbers and padding for RefNo.
+AWKWARD_ROWS = [
+    row(ref="100", when="2026-12-08T00:00:00Z"),
+    row(ref=100, when="2026-12-09T23:30:00Z", status="Invoiced"),  # 10 Dec in Sydney
+    row(ref=" 100 ", when="garbage"),
+    row(ref="200", status="Invoiced"),
+    row(ref="200", status=None, when=None),
+    row(ref="300", when=["2026-12-20"]),
+    {"RefNo": "400", "DateScheduled": "2026-12-01"},  # no status, no instance, no line
+    row(ref=None),
+    row(ref="500", instance="CBR"),
+]
+
+
+@pytest.mark.parametrize("instance", [None, "DD"])
+@pytest.mark.parametrize("shapes", [AWKWARD_ROWS[:1] + AWKWARD_ROWS[3:4], AWKWARD_ROWS], ids=["clean", "awkward"])
+def test_the_facts_without_rows_are_the_facts_with_them(instance, shapes):
+    rows = shapes if instance is None else [{k: v for k, v in r.items() if k != "Instance"} for r in shapes]
+    facts = {
+        with_rows: {
+            (o.instance, o.ref_no): (o.eta, o.finished)
+            for o in order_facts(rows, tz=SYDNEY, finished_statuses=FINISHED, instance=instance, with_rows=with_rows)
+        }
+        for with_rows in (True, False)
+    }
+    assert facts[True] == facts[False] and len(facts[True]) >= 2
+    if len(shapes) > 2:
+        assert facts[True][("DD", "100")] == (date(2026, 12, 10), False)
+
+
+@pytest.mark.parametrize("instance", [None, "DD"])
+def test_rows_are_attached_to_the_orders_asked_for_whatever_the_spelling_of_their_number(instance):
+    rows = AWKWARD_ROWS if instance is None else [{k: v for k, v in r.items() if k != "Instance"} for r in AWKWARD_ROWS]
+    texts = Memo(text)
+    facts = order_facts(rows, tz=SYDNEY, finished_statuses=FINISHED, instance=instance, with_rows=False, texts=texts)
+    wanted = [o for o in facts if o.ref_no in {"100", "300"}]
+    order_rows_attach(rows, wanted, instance=instance, texts=texts)
+    by_ref = {o.ref_no: o.rows for o in facts}
+    assert by_ref["100"] == rows[:3] and by_ref["300"] == [rows[5]]
+    assert by_ref["200"] == [] and by_ref.get("400", []) == []
 
 
 def test_numeric_refno_from_upstream_is_shown_without_decimals():
