@@ -12,7 +12,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from itertools import repeat
@@ -209,17 +209,78 @@ def order_facts(
     finished_statuses: Iterable[str],
     today: date | None = None,
     instance: str | None = None,
-    with_rows: bool = True,
-    texts: Memo | None = None,
 ) -> list[OrderFacts]:
-    """The rows by order, `(Instance, RefNo)`, each with its facts (interface §6).
+    """The rows by order, `(Instance, RefNo)`, each with its facts (interface §6) and its rows.
 
     `instance`: the rows are one account's, untagged (as fetched). Rows without a RefNo
-    or an Instance are dropped and counted in the log. `with_rows=False`: each order's
-    `rows` stay empty, for a caller that needs the rows of only a few orders
-    (`order_rows_attach`, given the same `texts`); the pass then reads each distinct
-    (RefNo, DateScheduled, ProductionStatus) once, ~15,000 of a big account's 50,000 lines.
+    or an Instance are dropped and counted in the log.
     """
+    try:  # what each row says, read at C speed
+        said = list(map(_FIELDS if instance else _TAGGED_FIELDS, rows))
+    except (KeyError, TypeError):
+        said = _said_one_by_one(rows)
+    facts, dropped = _facts(zip(said, rows, strict=True), Memo(text), tz, finished_statuses, today, instance)
+    if dropped:
+        log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
+    return facts
+
+
+def rows_said(rows: Sequence[Mapping[str, Any]], *, instance: str | None) -> Collection[tuple]:
+    """What the rows say about their orders: (RefNo, DateScheduled, ProductionStatus, [Instance]), each once.
+
+    A big account's 50,000 lines say ~15,000 different things; set(map(itemgetter)) finds
+    them at C speed. Rows lacking a field or holding an unhashable value (broken upstream
+    rows) are read one by one instead (a list, then).
+    """
+    try:
+        return set(map(_FIELDS if instance else _TAGGED_FIELDS, rows))
+    except (KeyError, TypeError):
+        return _said_one_by_one(rows)
+
+
+def said_facts(
+    said: Iterable[tuple],
+    *,
+    tz: tzinfo,
+    finished_statuses: Iterable[str],
+    today: date | None = None,
+    instance: str | None = None,
+    texts: Memo,
+) -> list[OrderFacts]:
+    """The orders' facts from what their rows say (`rows_said`), without their rows.
+
+    For a caller that needs the rows of only a few orders: `order_rows_attach`, given the
+    same `texts` (order numbers' texts, by spelling).
+    """
+    said = said if isinstance(said, Collection) else list(said)
+    order_number_texts(said, texts)
+    return _facts(zip(said, repeat(None)), texts, tz, finished_statuses, today, instance)[0]
+
+
+def order_number_texts(said: Iterable[tuple], texts: Memo) -> None:
+    """Put the texts of the order numbers in `said` into `texts`, at C speed for the usual strings.
+
+    Nearly every RefNo is a string, whose text is str.strip; a number or null among them
+    is left to the memo.
+    """
+    spellings = set(map(_FIRST, said))
+    with contextlib.suppress(TypeError):
+        texts.update(zip(spellings, map(str.strip, spellings), strict=True))
+
+
+def _said_one_by_one(rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
+    return [tuple(row.get(name) for name in _TAGGED_FIELDS_NAMES) for row in rows]
+
+
+def _facts(
+    said_by_row: Iterable[tuple[tuple, Mapping[str, Any] | None]],
+    texts: Memo,
+    tz: tzinfo,
+    finished_statuses: Iterable[str],
+    today: date | None,
+    instance: str | None,
+) -> tuple[list[OrderFacts], int]:
+    """The one pass behind order_facts and said_facts: the facts, and how many were dropped."""
     today = today or datetime.now(tz).date()
     finished = frozenset(s.strip().casefold() for s in finished_statuses)
 
@@ -231,24 +292,11 @@ def order_facts(
         status = text(raw).casefold()
         return (status in finished) if status else None
 
-    # What each row says, read at C speed; rows lacking a field or holding an unhashable
-    # value (broken upstream rows) are read one by one instead.
-    fields = _FIELDS if instance else _TAGGED_FIELDS
-    try:
-        said: Iterable[tuple] = list(map(fields, rows)) if with_rows else set(map(fields, rows))
-    except (KeyError, TypeError):
-        said = [tuple(row.get(name) for name in _TAGGED_FIELDS_NAMES) for row in rows]
-    texts = Memo(text) if texts is None else texts
-    if not with_rows:
-        # The order numbers' texts at C speed: nearly all are strings, whose text is str.strip.
-        spellings = set(map(_FIRST, said))
-        with contextlib.suppress(TypeError):  # a number or null among them: the memo reads those
-            texts.update(zip(spellings, map(str.strip, spellings), strict=True))
     dates, statuses = Memo(plausible_date), Memo(status_kind)
     # Keyed by RefNo alone while the rows are one account's (a tuple per row costs), else by both.
     facts: dict[Any, OrderFacts] = {}
     dropped = 0
-    for values, row in zip(said, rows, strict=True) if with_rows else zip(said, repeat(None)):
+    for values, row in said_by_row:
         try:  # memo hits cost a dict lookup; 50,000 rows pass here on every fetch and page build
             ref_no, day, kind = texts[values[0]], dates[values[1]], statuses[values[2]]
             row_instance = instance or texts[values[3]]
@@ -271,9 +319,7 @@ def order_facts(
             order.has_status = True
             if not kind:
                 order.has_open_status = True
-    if dropped and with_rows:
-        log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
-    return list(facts.values())
+    return list(facts.values()), dropped
 
 
 _TAGGED_FIELDS_NAMES = ("RefNo", "DateScheduled", "ProductionStatus", "Instance")
@@ -284,7 +330,7 @@ _FIRST = itemgetter(0)
 def order_rows_attach(
     rows: Iterable[Mapping[str, Any]], orders: Iterable[OrderFacts], *, instance: str | None, texts: Memo
 ) -> None:
-    """Fill in the `rows` of these orders, from `order_facts(rows, with_rows=False, …)` given `texts`.
+    """Fill in the `rows` of these orders, from `said_facts(rows_said(rows), …)` given `texts`.
 
     Rows are picked by the spellings of order numbers that pass met (`texts`), a set
     lookup per row: a few orders' rows out of 50,000 in a few milliseconds.

@@ -14,6 +14,8 @@ from reports.rules import (
     format_date,
     order_facts,
     order_rows_attach,
+    rows_said,
+    said_facts,
     text,
 )
 from tests.conftest import SYDNEY
@@ -188,14 +190,15 @@ AWKWARD_ROWS = [
 
 @pytest.mark.parametrize("instance", [None, "DD"])
 @pytest.mark.parametrize("shapes", [AWKWARD_ROWS[:1] + AWKWARD_ROWS[3:4], AWKWARD_ROWS], ids=["clean", "awkward"])
-def test_the_facts_without_rows_are_the_facts_with_them(instance, shapes):
+def test_the_facts_from_what_rows_say_are_the_facts_from_the_rows(instance, shapes):
     rows = shapes if instance is None else [{k: v for k, v in r.items() if k != "Instance"} for r in shapes]
+    rules = {"tz": SYDNEY, "finished_statuses": FINISHED, "instance": instance}
     facts = {
-        with_rows: {
-            (o.instance, o.ref_no): (o.eta, o.finished)
-            for o in order_facts(rows, tz=SYDNEY, finished_statuses=FINISHED, instance=instance, with_rows=with_rows)
-        }
-        for with_rows in (True, False)
+        with_rows: {(o.instance, o.ref_no): (o.eta, o.finished) for o in found}
+        for with_rows, found in (
+            (True, order_facts(rows, **rules)),
+            (False, said_facts(rows_said(rows, instance=instance), texts=Memo(text), **rules)),
+        )
     }
     assert facts[True] == facts[False] and len(facts[True]) >= 2
     if len(shapes) > 2:
@@ -206,7 +209,8 @@ def test_the_facts_without_rows_are_the_facts_with_them(instance, shapes):
 def test_rows_are_attached_to_the_orders_asked_for_whatever_the_spelling_of_their_number(instance):
     rows = AWKWARD_ROWS if instance is None else [{k: v for k, v in r.items() if k != "Instance"} for r in AWKWARD_ROWS]
     texts = Memo(text)
-    facts = order_facts(rows, tz=SYDNEY, finished_statuses=FINISHED, instance=instance, with_rows=False, texts=texts)
+    said = rows_said(rows, instance=instance)
+    facts = said_facts(said, tz=SYDNEY, finished_statuses=FINISHED, instance=instance, texts=texts)
     wanted = [o for o in facts if o.ref_no in {"100", "300"}]
     order_rows_attach(rows, wanted, instance=instance, texts=texts)
     by_ref = {o.ref_no: o.rows for o in facts}
