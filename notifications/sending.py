@@ -35,7 +35,7 @@ from notifications.messages import (
     moved_orders,
 )
 from notifications.models import Delivery, Subscription
-from reports.history import eta_changes_for_customer
+from reports.history_selectors import eta_changes_for_customer
 from reports.report import business_tz
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 
 from customers.models import Customer
 from odata.targets import INSTANCES
-from reports.history import Slippage, slippage
+from reports.history_selectors import Slippage, slippage
 from reports.models import EtaChange, OrderEta, ReportJob
 
 

@@ -8,6 +8,8 @@ account's known orders and bulk writes; only real changes cost a statement each.
 Exactly once: a change is written as `UPDATE … SET current_eta = new WHERE current_eta
 = old`, and its event only when that update took the row. Two fetches seeing the same
 change at once (a customer and its group, two workers) record it once.
+
+What is recorded is read by reports.history_selectors; retention is here.
 """
 
 from __future__ import annotations
@@ -15,27 +17,24 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ContextDecorator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
-from django.db.models import BooleanField, DateField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import BooleanField, DateField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from odata.memo import WeightedMemo
-from odata.models import UpstreamCache
-from odata.services import cache_key
 from reports.models import EtaChange, OrderEta
 from reports.rules import (
     Memo,
-    OrderBlock,
     OrderFacts,
     order_number_texts,
     order_rows_attach,
@@ -106,10 +105,10 @@ class RecordSummary:
 class _LastSaid(NamedTuple):
     context: tuple  # what else the facts depend on: account, time zone, today, finished statuses
     said: set[tuple]
-    facts: dict[str, OrderFacts]  # shared with later recordings: never changed once kept
+    open_orders: Mapping[str, OrderFacts]  # read-only: shared with later recordings
 
 
-# What each cache key's last live fetch said (rows_said) and every order's facts from it, per
+# What each cache key's last live fetch said (rows_said) and its open orders' facts, per
 # process. An order's facts depend only on what its own rows say, so the next fetch of the key
 # works out again only the orders it says something different about (~1 % of a big group's).
 _last_said = WeightedMemo(lambda: settings.CACHE_ROWS_MEMO_LINES)
@@ -117,10 +116,10 @@ _last_said = WeightedMemo(lambda: settings.CACHE_ROWS_MEMO_LINES)
 
 def seen_orders(
     rows: Sequence[Mapping[str, Any]], *, key: str, instance: str, tz, today: date, texts: Memo
-) -> dict[str, OrderFacts]:
+) -> Mapping[str, OrderFacts]:
     """The open orders in one account's rows (fetched for cache key `key`), by RefNo, under §6's rules.
 
-    Without their rows: `order_rows_attach`, with the same `texts`, adds them to copies.
+    Read-only, and without their rows: `order_rows_attach`, with the same `texts`, adds them to copies.
     """
     finished_statuses = settings.BUZ_FINISHED_STATUSES
     context = (instance, tz, today, tuple(finished_statuses))
@@ -128,20 +127,22 @@ def seen_orders(
     last = _last_said.get(key)
     rules = {"tz": tz, "finished_statuses": finished_statuses, "today": today, "instance": instance, "texts": texts}
     if last is None or last.context != context or not isinstance(said, set):
-        facts = {order.ref_no: order for order in said_facts(said, **rules)}
+        open_orders, worked_out = {}, said_facts(said, **rules)
     else:
         order_number_texts(said, texts)
         changed = said ^ last.said
         told_otherwise = {texts[values[0]] for values in changed}  # a set's values: all hashable
         again = [values for values in said if texts[values[0]] in told_otherwise]
-        facts = {ref_no: order for ref_no, order in last.facts.items() if ref_no not in told_otherwise}
-        facts.update((order.ref_no, order) for order in said_facts(again, **rules))
+        open_orders = {ref_no: order for ref_no, order in last.open_orders.items() if ref_no not in told_otherwise}
+        worked_out = said_facts(again, **rules)
+    open_orders.update((order.ref_no, order) for order in worked_out if not order.finished)
+    seen = MappingProxyType(open_orders)
     if isinstance(said, set):
-        _last_said.put(key, _LastSaid(context, said, facts), len(said))
-    return {ref_no: order for ref_no, order in facts.items() if not order.finished}
+        _last_said.put(key, _LastSaid(context, said, seen), len(said))
+    return seen
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -191,12 +192,11 @@ def eta_record_fetch(
     # that is every order it returns), then any it returns that another fetch saw last.
     covers = Q(seen_by=key) if is_group else Q(seen_by=key) | Q(customer_key=name.casefold())
     known = KnownOrder.read(OrderEta.objects.filter(covers, instance=instance), key=key)
-    elsewhere = [ref_no for ref_no in seen if ref_no not in known]
-    for refs in _chunks(elsewhere):
+    for refs in chunks(list(seen.keys() - known.keys())):  # known elsewhere, or new
         known.update(KnownOrder.read(OrderEta.objects.filter(instance=instance, ref_no__in=refs), key=key))
 
     # Copies: the orders written with a customer and line get their rows (seen's are kept for the next fetch).
-    new_orders = [replace(order, rows=[]) for ref_no, order in seen.items() if ref_no not in known]
+    new_orders = [replace(seen[ref_no], rows=[]) for ref_no in seen.keys() - known.keys()]
     to_close: list[int] = []
     moves: list[tuple[KnownOrder, OrderFacts]] = []
     dated: list[tuple[KnownOrder, OrderFacts]] = []
@@ -243,7 +243,7 @@ def eta_record_fetch(
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                for pks in _chunks(touched) if row_locks else []:
+                for pks in chunks(touched) if row_locks else []:
                     list(OrderEta.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
                 summary = _record_writes(
                     key=key, fetched_at=fetched_at, new=new, moves=moves, dated=dated,
@@ -284,7 +284,7 @@ def _record_writes(
             production_line=order.production_line or _recorded_line(record.pk),
             detected_at=fetched_at,
         )
-        for batch in _chunks(moves, MOVES_PER_STATEMENT)
+        for batch in chunks(moves, MOVES_PER_STATEMENT)
         for record, order in _moves_take(batch, fetched_at)
     ]
     EtaChange.objects.bulk_create(events)
@@ -293,11 +293,11 @@ def _record_writes(
         summary.dated += OrderEta.objects.filter(pk=record.pk, current_eta__isnull=True).update(
             current_eta=order.eta, first_eta=Coalesce("first_eta", Value(order.eta, output_field=DateField()))
         )
-    for pks in _chunks(reopen):
+    for pks in chunks(reopen):
         summary.reopened += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=False).update(closed_at=None)
-    for pks in _chunks(retag):
+    for pks in chunks(retag):
         OrderEta.objects.filter(pk__in=pks).update(seen_by=key)
-    for pks in _chunks(to_close):
+    for pks in chunks(to_close):
         summary.closed += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=True).update(closed_at=fetched_at)
     return summary
 
@@ -362,72 +362,6 @@ def record_live_rows(sender, *, target, key: str, rows: list[dict[str, Any]], fe
     )
 
 
-# --- reading -------------------------------------------------------------------------------
-
-
-def change_window_start(now: datetime | None = None) -> datetime:
-    return (now or timezone.now()) - timedelta(days=settings.BUZ_ETA_CHANGE_DAYS)
-
-
-def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> list[OrderBlock]:
-    """The orders with what history knows of them (first promise, last move). One read per account."""
-    by_instance: dict[str, list[str]] = {}
-    for order in orders:
-        by_instance.setdefault(order.instance, []).append(order.ref_no)
-    fields = ("ref_no", "first_eta", "current_eta", "previous_eta", "eta_changed_at")
-    records: dict[tuple[str, str], tuple] = {}
-    for instance, refs in by_instance.items():
-        for chunk in _chunks(refs):
-            for row in OrderEta.objects.filter(instance=instance, ref_no__in=chunk).values_list(*fields):
-                records[(instance, row[0])] = row
-    recent_since = change_window_start(now)
-    tz = timezone.get_default_timezone()
-    attached = []
-    for order in orders:
-        record = records.get((order.instance, order.ref_no))
-        if record is None:
-            attached.append(order)
-            continue
-        _, first_eta, current_eta, previous_eta, changed_at = record
-        # The move is only told when the page shows the date history moved to (a cached page may be older).
-        same = current_eta == order.eta and previous_eta is not None and changed_at is not None
-        attached.append(
-            replace(
-                order,
-                first_promised=first_eta,
-                previous_eta=previous_eta if same else None,
-                eta_changed_on=timezone.localtime(changed_at, tz).date() if same else None,
-                moved_recently=same and changed_at >= recent_since,
-            )
-        )
-    return attached
-
-
-def customer_orders(customer) -> Q:
-    """Which OrderEta rows are the customer's: returned by its fetches, or placed under its names."""
-    wanted = Q(pk__in=[])
-    for target in customer.fetch_targets:
-        key = cache_key(target)
-        names = {target.name.casefold()}
-        if target.is_group:
-            # Members are whoever BuzManager put in the group's rows: an order last seen
-            # through a member's own link still belongs to the group.
-            # (the names the cache entry keeps beside its rows: a big group's rows are not read for this).
-            known = UpstreamCache.objects.filter(key=key).values_list("customer_names", flat=True).first()
-            names = {name.casefold() for name in known or []} - {""}
-        wanted |= Q(instance=target.instance) & (Q(seen_by=key) | Q(customer_key__in=names))
-    return wanted
-
-
-def eta_changes_for_customer(customer, *, since: datetime | None = None):
-    """The customer's ETA changes, newest first (the API's eta-changes list)."""
-    orders = OrderEta.objects.filter(customer_orders(customer))
-    changes = EtaChange.objects.filter(order__in=orders).select_related("order")
-    if since is not None:
-        changes = changes.filter(detected_at__gte=since)
-    return changes.order_by("-detected_at", "-id")
-
-
 # --- retention -----------------------------------------------------------------------------
 
 
@@ -448,61 +382,3 @@ def history_purge(*, actor: Actor, older_than_days: int | None = None, dry_run: 
                 summary=f"{counts[0]} ETA changes and {counts[1]} closed orders older than {days} days deleted",
             )
     return counts
-
-
-# --- where dates slip (staff) ----------------------------------------------------------------
-
-
-@dataclass
-class SlipWeek:
-    start: date
-    counts: dict[str, int]  # production line -> changes
-    average_days: float  # mean days moved (later positive)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass
-class Slippage:
-    weeks: list[SlipWeek]
-    lines: list[str]  # production lines with changes in the period, most changes first
-    most_moved: list[OrderEta]  # open orders furthest from their first promise
-
-
-def slippage(
-    *, weeks: int = 12, instance: str = "", production_line: str = "", now: datetime | None = None, top: int = 20
-) -> Slippage:
-    """ETA changes per week (Monday to Sunday, business time) by production line, and the orders that moved most."""
-    tz = timezone.get_default_timezone()
-    today = timezone.localtime(now or timezone.now(), tz).date()
-    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
-    since = datetime.combine(first_monday, datetime.min.time(), tzinfo=tz)
-    changes = EtaChange.objects.filter(detected_at__gte=since)
-    orders = OrderEta.objects.open().filter(first_eta__isnull=False, current_eta__isnull=False)
-    if instance:
-        changes, orders = changes.filter(order__instance=instance), orders.filter(instance=instance)
-    if production_line:
-        changes = changes.filter(production_line=production_line)
-        orders = orders.filter(production_line=production_line)
-
-    buckets = {first_monday + timedelta(weeks=i): (Counter(), []) for i in range(weeks)}
-    for detected_at, line, days in changes.values_list("detected_at", "production_line", "days"):
-        day = timezone.localtime(detected_at, tz).date()
-        counts, moved = buckets[day - timedelta(days=day.weekday())]
-        counts[line or "Other"] += 1
-        moved.append(days)
-    totals: Counter[str] = Counter()
-    for counts, _ in buckets.values():
-        totals.update(counts)
-    slipped = ExpressionWrapper(F("current_eta") - F("first_eta"), output_field=DurationField())
-    most = orders.annotate(slipped=slipped).filter(slipped__gt=timedelta(0)).order_by("-slipped", "ref_no")[:top]
-    return Slippage(
-        weeks=[
-            SlipWeek(start, dict(counts), round(sum(moved) / len(moved), 1) if moved else 0.0)
-            for start, (counts, moved) in buckets.items()
-        ],
-        lines=[line for line, _ in totals.most_common()],
-        most_moved=list(most),
-    )

@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from reports.history import change_window_start
+from reports.filters import SEARCH_KEY
+from reports.history_selectors import change_window_start
 from reports.report import Report, SourceInfo, account_label, business_tz, time_text
-from reports.rules import MONTHS, SEARCH_KEY, OrderBlock, format_date
+from reports.rules import MONTHS, OrderBlock, format_date
 
 # A page holds whole orders: up to this many, and stops adding orders past this many lines.
 PAGE_MAX_ORDERS = 25

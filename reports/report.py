@@ -30,8 +30,9 @@ from odata.services import (
     in_blackout,
     results_restore,
 )
-from reports.history import history_attach
-from reports.rules import OrderBlock, ReportFilters, build_orders, filter_options, filter_orders
+from reports.filters import ReportFilters, filter_options, filter_orders
+from reports.history_selectors import history_attach
+from reports.rules import OrderBlock, build_orders
 from statuses.selectors import status_names_active
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from customers.models import Customer
+from reports.filters import ReportFilters
 from reports.jobs import GENERIC_FAILURE, job_recover_if_stalled, job_start_or_join
 from reports.models import ReportJob
 from reports.report import (
@@ -26,7 +27,6 @@ from reports.report import (
     report_peek,
     results_from_json,
 )
-from reports.rules import ReportFilters
 from reports.selectors import last_recent_failure_for, live_job_for
 
 JOB_POLL_SECONDS = 0.2

@@ -22,11 +22,11 @@ from customers.models import Customer
 from customers.selectors import customer_by_link
 from customers.services import customer_record_view
 from reports.exports import EXPORT_TYPES, export_response
+from reports.filters import FilterError, ReportFilters, filter_query
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.page import ReportPage
 from reports.report import CachedRowsGone, Report, ReportUnavailable
-from reports.rules import FilterError, ReportFilters, filter_query
 from reports.selectors import job_by_id
 from reports.services import (
     PagePlan,

@@ -31,10 +31,10 @@ from customers.models import Customer
 from customers.selectors import customer_by_link
 from customers.services import customer_create, customer_delete, customer_update
 from reports.exports import export_response
-from reports.history import eta_changes_for_customer
+from reports.filters import MAX_FILTER_VALUES, FilterError, ReportFilters
+from reports.history_selectors import eta_changes_for_customer
 from reports.jobs import job_start_or_join
 from reports.report import ReportUnavailable, report_as_data, report_meta
-from reports.rules import MAX_FILTER_VALUES, FilterError, ReportFilters
 from reports.selectors import job_by_id
 from reports.services import job_status, report_for_export
 from statuses.models import StatusMapping

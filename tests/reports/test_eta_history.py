@@ -199,7 +199,7 @@ def test_the_orders_kept_for_the_next_fetch_are_not_given_rows_by_a_recording(se
     OrderEta.objects.all().delete()  # history lost (say, purged): the same fetch finds every order new
     record([order_line()], at=NOW + timedelta(hours=1))
     assert history().customer_name == "Northside Window Co"
-    assert all(order.rows == [] for order in _last_said.get(KEY).facts.values())
+    assert all(order.rows == [] for order in _last_said.get(KEY).open_orders.values())
 
 
 def test_the_same_fetch_twice_records_one_change():

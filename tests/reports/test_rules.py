@@ -4,13 +4,11 @@ from datetime import date
 
 import pytest
 
+from reports.filters import ReportFilters, filter_options, filter_orders
 from reports.rules import (
     Memo,
-    ReportFilters,
     build_orders,
     calendar_date,
-    filter_options,
-    filter_orders,
     format_date,
     order_facts,
     order_rows_attach,

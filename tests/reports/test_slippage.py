@@ -8,7 +8,8 @@ import pytest
 import time_machine
 
 from reports.admin import slippage_chart
-from reports.history import eta_record_fetch, slippage
+from reports.history import eta_record_fetch
+from reports.history_selectors import slippage
 from reports.models import EtaChange
 from tests.conftest import as_user, elements, order_line
 
