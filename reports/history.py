@@ -19,9 +19,8 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ContextDecorator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -31,12 +30,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from odata.memo import WeightedMemo
 from reports.models import EtaChange, OrderEta
 from reports.rules import (
     Memo,
     OrderFacts,
-    order_number_texts,
     order_rows_attach,
     rows_said,
     said_facts,
@@ -102,44 +99,18 @@ class RecordSummary:
     reopened: int = 0
 
 
-class _LastSaid(NamedTuple):
-    context: tuple  # what else the facts depend on: account, time zone, today, finished statuses
-    said: set[tuple]
-    open_orders: Mapping[str, OrderFacts]  # read-only: shared with later recordings
-
-
-# What each cache key's last live fetch said (rows_said) and its open orders' facts, per
-# process. An order's facts depend only on what its own rows say, so the next fetch of the key
-# works out again only the orders it says something different about (~1 % of a big group's).
-_last_said = WeightedMemo(lambda: settings.CACHE_ROWS_MEMO_LINES)
-
-
 def seen_orders(
-    rows: Sequence[Mapping[str, Any]], *, key: str, instance: str, tz, today: date, texts: Memo
-) -> Mapping[str, OrderFacts]:
-    """The open orders in one account's rows (fetched for cache key `key`), by RefNo, under §6's rules.
+    rows: Sequence[Mapping[str, Any]], *, instance: str, tz, today: date, texts: Memo
+) -> dict[str, OrderFacts]:
+    """The open orders in one account's rows, by RefNo, under the report's own rules (§6).
 
-    Read-only, and without their rows: `order_rows_attach`, with the same `texts`, adds them to copies.
+    Without their rows: `order_rows_attach`, with the same `texts`, adds them where needed.
     """
-    finished_statuses = settings.BUZ_FINISHED_STATUSES
-    context = (instance, tz, today, tuple(finished_statuses))
     said = rows_said(rows, instance=instance)
-    last = _last_said.get(key)
-    rules = {"tz": tz, "finished_statuses": finished_statuses, "today": today, "instance": instance, "texts": texts}
-    if last is None or last.context != context or not isinstance(said, set):
-        open_orders, worked_out = {}, said_facts(said, **rules)
-    else:
-        order_number_texts(said, texts)
-        changed = said ^ last.said
-        told_otherwise = {texts[values[0]] for values in changed}  # a set's values: all hashable
-        again = [values for values in said if texts[values[0]] in told_otherwise]
-        open_orders = {ref_no: order for ref_no, order in last.open_orders.items() if ref_no not in told_otherwise}
-        worked_out = said_facts(again, **rules)
-    open_orders.update((order.ref_no, order) for order in worked_out if not order.finished)
-    seen = MappingProxyType(open_orders)
-    if isinstance(said, set):
-        _last_said.put(key, _LastSaid(context, said, seen), len(said))
-    return seen
+    facts = said_facts(
+        said, tz=tz, finished_statuses=settings.BUZ_FINISHED_STATUSES, today=today, instance=instance, texts=texts
+    )
+    return {order.ref_no: order for order in facts if not order.finished}
 
 
 def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -186,7 +157,7 @@ def eta_record_fetch(
     tz = timezone.get_default_timezone()  # TIME_ZONE is BUZ_TIMEZONE
     texts = Memo(text)
     today = timezone.localtime(fetched_at, tz).date()
-    seen = seen_orders(rows, key=key, instance=instance, tz=tz, today=today, texts=texts)
+    seen = seen_orders(rows, instance=instance, tz=tz, today=today, texts=texts)
 
     # What we knew: the orders this fetch is answerable for (one indexed read; in steady state
     # that is every order it returns), then any it returns that another fetch saw last.
@@ -195,8 +166,8 @@ def eta_record_fetch(
     for refs in chunks(list(seen.keys() - known.keys())):  # known elsewhere, or new
         known.update(KnownOrder.read(OrderEta.objects.filter(instance=instance, ref_no__in=refs), key=key))
 
-    # Copies: the orders written with a customer and line get their rows (seen's are kept for the next fetch).
-    new_orders = [replace(seen[ref_no], rows=[]) for ref_no in seen.keys() - known.keys()]
+    # New to history (written with their customer and line, like the moves below).
+    new_orders = [seen[ref_no] for ref_no in seen.keys() - known.keys()]
     to_close: list[int] = []
     moves: list[tuple[KnownOrder, OrderFacts]] = []
     dated: list[tuple[KnownOrder, OrderFacts]] = []
@@ -212,7 +183,7 @@ def eta_record_fetch(
             if current_eta is None:
                 dated.append((KnownOrder(pk, ref_no, None, closed, seen_here), order))  # a first date is not a move
             elif order.eta != (current_eta := day[current_eta]):
-                moves.append((KnownOrder(pk, ref_no, current_eta, closed, seen_here), replace(order, rows=[])))
+                moves.append((KnownOrder(pk, ref_no, current_eta, closed, seen_here), order))
         if closed:
             reopen.append(pk)
         if not seen_here:

@@ -253,11 +253,11 @@ def said_facts(
     same `texts` (order numbers' texts, by spelling).
     """
     said = said if isinstance(said, Collection) else list(said)
-    order_number_texts(said, texts)
+    _order_number_texts(said, texts)
     return _facts(zip(said, repeat(None)), texts, tz, finished_statuses, today, instance)[0]
 
 
-def order_number_texts(said: Iterable[tuple], texts: Memo) -> None:
+def _order_number_texts(said: Iterable[tuple], texts: Memo) -> None:
     """Put the texts of the order numbers in `said` into `texts`, at C speed for the usual strings.
 
     Nearly every RefNo is a string, whose text is str.strip; a number or null among them

@@ -156,52 +156,6 @@ def test_a_move_is_filed_under_the_line_its_rows_name_now_however_its_number_is_
     assert history("512878").production_line == "Curtains"
 
 
-def test_a_fetch_worked_out_from_the_last_one_gives_the_facts_worked_out_afresh(settings):
-    """Each cache key's last fetch is kept per process, and only orders told otherwise are worked out again."""
-    settings.CACHE_ROWS_MEMO_LINES = 10_000
-    from reports.history import _last_said, seen_orders
-    from reports.rules import Memo, text
-
-    def seen(rows, today=date(2026, 11, 23)):
-        found = seen_orders(rows, key=KEY, instance="DD", tz=SYDNEY, today=today, texts=Memo(text))
-        return {ref_no: (order.eta, order.finished, order.rows) for ref_no, order in found.items()}
-
-    first = [order_line(RefNo=str(n), FixedLine=line) for n in range(100, 110) for line in (1, 2)]
-    second = [
-        *first[2:],  # order 100 gone
-        order_line(RefNo="101", FixedLine=3, DateScheduled="2026-12-20T00:00:00Z"),  # moved by a new line
-        order_line(RefNo=" 102 ", FixedLine=3, DateScheduled="2026-12-21T00:00:00Z"),  # another spelling, later
-        order_line(RefNo="103", FixedLine=1, ProductionStatus="Invoiced"),  # with its line 2: still open
-        order_line(RefNo="200"),  # new
-    ]
-    second = [row for row in second if row["RefNo"] != "104"]  # 104 gone too
-    finished_late = [*second, order_line(RefNo="105", ProductionStatus="Invoiced")]
-    much_later = date(2032, 6, 1)  # 2026's dates are no longer plausible
-
-    _last_said.clear()
-    worked_out = [seen(first), seen(second), seen(finished_late), seen(finished_late, today=much_later)]
-    afresh = []
-    for rows, today in ((first, None), (second, None), (finished_late, None), (finished_late, much_later)):
-        _last_said.clear()
-        afresh.append(seen(rows, **({"today": today} if today else {})))
-    assert worked_out == afresh
-    assert worked_out[1]["101"][0] == date(2026, 12, 20) and worked_out[1]["102"][0] == date(2026, 12, 21)
-    assert "100" not in worked_out[1] and "200" in worked_out[1] and worked_out[3]["101"][0] is None
-
-
-def test_the_orders_kept_for_the_next_fetch_are_not_given_rows_by_a_recording(settings):
-    from reports.history import _last_said
-
-    settings.CACHE_ROWS_MEMO_LINES = 10_000
-    _last_said.clear()
-
-    record([order_line()])
-    OrderEta.objects.all().delete()  # history lost (say, purged): the same fetch finds every order new
-    record([order_line()], at=NOW + timedelta(hours=1))
-    assert history().customer_name == "Northside Window Co"
-    assert all(order.rows == [] for order in _last_said.get(KEY).open_orders.values())
-
-
 def test_the_same_fetch_twice_records_one_change():
     record([order_line()])
     moved = [order_line(DateScheduled="2026-12-20T00:00:00Z")]
