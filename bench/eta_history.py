@@ -169,7 +169,10 @@ def real_client(lines: int, runs: int) -> None:
         port = sock.getsockname()[1]
     moved_per_fetch = max(1, lines // 6 // 100)  # 1 % of the orders (about six lines each)
     ours, theirs = multiprocessing.Pipe()
-    simulator = multiprocessing.Process(target=_simulator_process, args=(port, lines, moved_per_fetch, theirs))
+    # A daemon: if this process fails (say, the database is down) it must not wait on the simulator.
+    simulator = multiprocessing.Process(
+        target=_simulator_process, args=(port, lines, moved_per_fetch, theirs), daemon=True
+    )
     simulator.start()
     assert ours.recv() == "ready"
     setup_django(
