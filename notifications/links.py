@@ -19,7 +19,7 @@ from django.urls import reverse
 from customers.models import Customer
 
 CONFIRM_MAX_AGE = timedelta(days=7)
-# The characters of our signed values (an id, '.', flags) and of django.core.signing (URL-safe base64, ':').
+# The characters of our signed values (an id, '.', choices) and of django.core.signing (URL-safe base64, ':').
 TOKEN_PATTERN = r"[A-Za-z0-9_\-:.]{1,120}"  # noqa: S105 - a URL pattern, not a secret
 
 
@@ -31,6 +31,17 @@ class ConfirmRequest:
     alerts: bool
     digest: bool
 
+    @property
+    def choices(self) -> str:
+        """The choices as two digits, alerts then digest (`10`): how tokens and deliveries carry them."""
+        return f"{int(self.alerts)}{int(self.digest)}"
+
+    @classmethod
+    def from_choices(cls, subscription_id: int, choices: str) -> ConfirmRequest:
+        if len(choices) != 2:
+            raise ValueError(f"not two choices: {choices!r}")
+        return cls(subscription_id, choices[0] == "1", choices[1] == "1")
+
 
 def _confirm_signer(customer: Customer) -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=f"notifications.confirm:{customer.obfuscated_id}")
@@ -41,16 +52,16 @@ def _unsubscribe_signer(customer: Customer) -> signing.Signer:
 
 
 def confirm_token(customer: Customer, request: ConfirmRequest) -> str:
-    return _confirm_signer(customer).sign(f"{request.subscription_id}.{int(request.alerts)}{int(request.digest)}")
+    return _confirm_signer(customer).sign(f"{request.subscription_id}.{request.choices}")
 
 
 def confirm_token_read(customer: Customer, token: str) -> ConfirmRequest | None:
     """The request behind a confirmation token, or None when it is forged, expired or for another link."""
     try:
         value = _confirm_signer(customer).unsign(token, max_age=CONFIRM_MAX_AGE)
-        pk, _, flags = value.partition(".")
-        return ConfirmRequest(int(pk), flags[0] == "1", flags[1] == "1")
-    except (signing.BadSignature, ValueError, IndexError):
+        pk, _, choices = value.partition(".")
+        return ConfirmRequest.from_choices(int(pk), choices)
+    except (signing.BadSignature, ValueError):
         return None
 
 

@@ -148,7 +148,7 @@ def confirmation_send(*, request: ConfirmRequest, summary: SendSummary | None = 
         log.info("subscription %s: confirmation not sent again today", subscription.pk)
         return False
     # The request's moment names it (a count could repeat once old deliveries are purged).
-    period = f"{timezone.now().isoformat()}:{int(request.alerts)}{int(request.digest)}"
+    period = f"{timezone.now().isoformat()}:{request.choices}"
     delivery = _claim(subscription, kind=Delivery.CONFIRM, period=period, items=0)
     if delivery is None:
         return False
@@ -156,8 +156,7 @@ def confirmation_send(*, request: ConfirmRequest, summary: SendSummary | None = 
 
 
 def _confirm_request(delivery: Delivery) -> ConfirmRequest:
-    flags = delivery.period.rpartition(":")[2]
-    return ConfirmRequest(delivery.subscription_id, flags[:1] == "1", flags[1:2] == "1")
+    return ConfirmRequest.from_choices(delivery.subscription_id, delivery.period.rpartition(":")[2])
 
 
 def _changes_in(customer: Customer, period: str):
