@@ -49,35 +49,32 @@ WRITE_ATTEMPTS = 3
 
 
 class KnownOrder(NamedTuple):
-    """What the recording knows of an order, as read (plain tuples: 8,000 model instances cost too much)."""
+    """An order whose ETA this recording writes: its id and the ETA it had."""
 
     pk: int
-    ref_no: str
-    current_eta: Any  # a date, or SQLite's ISO text of one (see `read`); None while undated
-    closed: bool
-    seen_here: bool  # last seen by the fetch now recording
+    current_eta: date | None
 
-    @classmethod
-    def read(cls, orders, *, key: str) -> dict[str, tuple]:
-        """The orders of a queryset by RefNo, each a plain tuple of KnownOrder's fields as the driver gives them.
 
-        Django's per-value converters cost more than the query for the ~8,000 orders of a
-        big group on every fetch, so the statement is run on the cursor. The ETA is read as
-        an expression, not the column: SQLite's driver then hands over the stored ISO text
-        instead of converting all 8,000 (the recording converts the few hundred distinct
-        ones, `_as_date`); PostgreSQL's gives dates either way.
-        """
-        values = orders.order_by().values_list(
-            "pk",
-            "ref_no",
-            Coalesce("current_eta", Value(None, output_field=DateField())),
-            ExpressionWrapper(Q(closed_at__isnull=False), output_field=BooleanField()),
-            ExpressionWrapper(Q(seen_by=key), output_field=BooleanField()),
-        )
-        sql, params = values.query.get_compiler(using=orders.db).as_sql()
-        with connections[orders.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return {row[1]: row for row in cursor.fetchall()}
+def _known_orders(orders, *, key: str) -> dict[str, tuple]:
+    """The orders of a queryset by RefNo: plain tuples (pk, ref_no, current_eta, closed, seen_here).
+
+    Plain tuples of the driver's own values: Django's per-value converters and 8,000 model
+    instances cost more than the query for a big group on every fetch. The ETA is read as an
+    expression, not the column: SQLite's driver then hands over the stored ISO text instead
+    of converting all 8,000 (the recording parses the few hundred distinct ones, `_as_date`);
+    PostgreSQL's gives dates either way. `seen_here`: last seen by cache key `key`.
+    """
+    values = orders.order_by().values_list(
+        "pk",
+        "ref_no",
+        Coalesce("current_eta", Value(None, output_field=DateField())),
+        ExpressionWrapper(Q(closed_at__isnull=False), output_field=BooleanField()),
+        ExpressionWrapper(Q(seen_by=key), output_field=BooleanField()),
+    )
+    sql, params = values.query.get_compiler(using=orders.db).as_sql()
+    with connections[orders.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[1]: row for row in cursor.fetchall()}
 
 
 def _recorded_line(pk: int) -> str:
@@ -162,9 +159,9 @@ def eta_record_fetch(
     # What we knew: the orders this fetch is answerable for (one indexed read; in steady state
     # that is every order it returns), then any it returns that another fetch saw last.
     covers = Q(seen_by=key) if is_group else Q(seen_by=key) | Q(customer_key=name.casefold())
-    known = KnownOrder.read(OrderEta.objects.filter(covers, instance=instance), key=key)
+    known = _known_orders(OrderEta.objects.filter(covers, instance=instance), key=key)
     for refs in chunks(list(seen.keys() - known.keys())):  # known elsewhere, or new
-        known.update(KnownOrder.read(OrderEta.objects.filter(instance=instance, ref_no__in=refs), key=key))
+        known.update(_known_orders(OrderEta.objects.filter(instance=instance, ref_no__in=refs), key=key))
 
     # New to history (written with their customer and line, like the moves below).
     new_orders = [seen[ref_no] for ref_no in seen.keys() - known.keys()]
@@ -181,9 +178,9 @@ def eta_record_fetch(
             continue
         if order.eta:
             if current_eta is None:
-                dated.append((KnownOrder(pk, ref_no, None, closed, seen_here), order))  # a first date is not a move
+                dated.append((KnownOrder(pk, None), order))  # a first date is not a move
             elif order.eta != (current_eta := day[current_eta]):
-                moves.append((KnownOrder(pk, ref_no, current_eta, closed, seen_here), order))
+                moves.append((KnownOrder(pk, current_eta), order))
         if closed:
             reopen.append(pk)
         if not seen_here:

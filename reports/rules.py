@@ -239,7 +239,7 @@ def rows_said(rows: Sequence[Mapping[str, Any]], *, instance: str | None) -> Col
 
 
 def said_facts(
-    said: Iterable[tuple],
+    said: Collection[tuple],
     *,
     tz: tzinfo,
     finished_statuses: Iterable[str],
@@ -252,7 +252,6 @@ def said_facts(
     For a caller that needs the rows of only a few orders: `order_rows_attach`, given the
     same `texts` (order numbers' texts, by spelling).
     """
-    said = said if isinstance(said, Collection) else list(said)
     _order_number_texts(said, texts)
     return _facts(zip(said, repeat(None)), texts, tz, finished_statuses, today, instance)[0]
 
