@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 # The secret part of a customer's link, defined once for the model, the URLs, the API,
@@ -19,3 +20,9 @@ LINK_ID_CHOSEN_PATTERN = f"^{LINK_ID_CHARS}{{{LINK_ID_CHOSEN_MIN_LENGTH},{LINK_I
 
 def new_obfuscated_id() -> str:
     return secrets.token_urlsafe(OBFUSCATED_ID_BYTES)
+
+
+def link_fingerprint(link_id: str) -> str:
+    """A one-way name for a link id: what a job records of the link it was made for, and
+    (its first characters) what log lines carry instead of the link itself."""
+    return hashlib.sha256(link_id.encode()).hexdigest()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from audit.services import Actor, audit_record
+from customers.links import link_fingerprint
 from customers.models import Customer
 from reports.models import ReportJob
 from reports.report import ReportUnavailable, describe_fetch, report_fetch, report_from_results, results_to_json
@@ -30,6 +31,7 @@ def _heartbeat_seconds() -> float:
 
 
 GENERIC_FAILURE = "Something went wrong while preparing your orders. Please try again in a few minutes."
+LINK_REPLACED = "This link has been replaced."
 STALLED_FAILURE = (
     "Preparing your orders is taking much longer than it should. Please try again in a few minutes; "
     "if it keeps happening, let us know."
@@ -46,18 +48,34 @@ def _enqueue(job: ReportJob) -> None:
 
 
 def job_start_or_join(*, customer: Customer) -> ReportJob:
-    """The customer's live job, or a new one queued. Never two at once (a unique constraint)."""
+    """The customer's live job, or a new one queued. Never two at once (a unique constraint).
+
+    A live job made under a link since replaced is retired, not joined: whoever follows
+    it holds the old link, and must learn nothing of the new one.
+    """
+    _retire_replaced(customer)
     existing = live_job_for(customer)
     if existing is not None:
         return job_recover_if_stalled(existing)
     try:
         with transaction.atomic():
-            job = ReportJob.objects.create(customer=customer, log=["In the queue…"])
+            job = ReportJob.objects.create(
+                customer=customer, link_fingerprint=link_fingerprint(customer.obfuscated_id), log=["In the queue…"]
+            )
     except IntegrityError:
         # Another request created it between our look and our insert: join that one.
         return ReportJob.objects.live().get(customer=customer)
     _enqueue(job)
     return job
+
+
+def _retire_replaced(customer: Customer) -> None:
+    """Fail a live job made under a link since replaced, so a new one may start (one live job per
+    customer). Its worker's later writes are conditional on its status, so they miss."""
+    current = link_fingerprint(customer.obfuscated_id)
+    ReportJob.objects.live().filter(customer=customer).exclude(link_fingerprint=current).update(
+        status=ReportJob.FAILED, error=LINK_REPLACED, error_status=404, finished_at=timezone.now()
+    )
 
 
 def job_recover_if_stalled(job: ReportJob) -> ReportJob:

@@ -8,11 +8,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from customers.links import link_fingerprint
+
 # A failure is shown (not retried) to visitors arriving this soon after it.
 FAILURE_SHOWN_SECONDS = 60
 
 
 class ReportJobQuerySet(models.QuerySet):
+    def under_link(self, customer) -> ReportJobQuerySet:
+        """The customer's jobs made under its current link."""
+        return self.filter(customer=customer, link_fingerprint=link_fingerprint(customer.obfuscated_id))
+
     def live(self) -> ReportJobQuerySet:
         return self.filter(status__in=ReportJob.LIVE_STATUSES)
 
@@ -39,6 +45,12 @@ class ReportJob(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="report_jobs")
+    link_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The customer's link when the job was made (a one-way hash): its report is shown only under it.",
+    )
     status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=QUEUED)
     percent = models.PositiveSmallIntegerField(default=0)
     log = models.JSONField(default=list, blank=True, help_text="Progress lines shown on the loading page.")
@@ -75,6 +87,12 @@ class ReportJob(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in self.LIVE_STATUSES
+
+    @property
+    def made_for_current_link(self) -> bool:
+        """Whether the link this job was made for is still the customer's link. A job from before
+        a regenerated link (or from before jobs recorded their link) shows nothing and names nothing."""
+        return bool(self.link_fingerprint) and self.link_fingerprint == link_fingerprint(self.customer.obfuscated_id)
 
 
 class OrderEtaQuerySet(models.QuerySet):

@@ -27,7 +27,7 @@ from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.page import ReportPage
 from reports.report import CachedRowsGone, Report, ReportUnavailable
-from reports.selectors import job_by_id
+from reports.selectors import public_job_by_id
 from reports.services import (
     PagePlan,
     job_report,
@@ -196,7 +196,7 @@ def customer_refresh(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
 
 @require_safe
 def job_status_json(request: HttpRequest, job_id: str) -> JsonResponse:
-    job = job_by_id(job_id)
+    job = public_job_by_id(job_id)
     if job is None:
         return JsonResponse({"error": "No such job.", "code": "NOT_FOUND"}, status=404)
     response = JsonResponse(job_status(job))
@@ -206,9 +206,10 @@ def job_status_json(request: HttpRequest, job_id: str) -> JsonResponse:
 
 @require_safe
 def job_report_page(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = job_by_id(job_id)
+    job = public_job_by_id(job_id)
     if job is None:
-        # Old jobs are purged; whoever followed a saved link has done nothing wrong.
+        # Old jobs are purged, and a job made under a link since replaced has expired with that
+        # link: whoever followed a saved address has done nothing wrong, and is shown nothing.
         return render(request, "reports/job_gone.html", status=404)
     if job.status != ReportJob.DONE:
         # Running: the customer page shows its progress. Failed: the page says so and offers a retry.

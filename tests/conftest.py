@@ -97,6 +97,16 @@ def make_customer(db):
     return make
 
 
+def make_job(customer, **fields):
+    """A report job as job_start_or_join makes it: under the customer's current link."""
+    from customers.links import link_fingerprint
+    from reports.models import ReportJob
+
+    return ReportJob.objects.create(
+        customer=customer, link_fingerprint=link_fingerprint(customer.obfuscated_id), **fields
+    )
+
+
 def run_command(name: str, *args, **options) -> tuple[str, int]:
     """A management command as an operator runs it: (what it printed, its exit code)."""
     from io import StringIO

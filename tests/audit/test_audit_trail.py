@@ -16,7 +16,7 @@ from customers.models import Customer
 from odata.models import UpstreamCache
 from reports.models import ReportJob
 from statuses.models import StatusMapping
-from tests.conftest import CBR_JOBS, DD_JOBS, TEST_ACTOR, as_user, run_command
+from tests.conftest import CBR_JOBS, DD_JOBS, TEST_ACTOR, as_user, make_job, run_command
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_scheduled_prewarm_and_purge_are_recorded_as_schedules():
     from reports.tasks import purge_jobs_task
 
     northside = Customer.objects.create(display_name="Northside", dd_name="Northside")
-    ReportJob.objects.create(customer=northside, status=ReportJob.DONE, finished_at=timezone.now() - timedelta(days=40))
+    make_job(northside, status=ReportJob.DONE, finished_at=timezone.now() - timedelta(days=40))
     responses.get(DD_JOBS, json={"value": []})
     prewarm_cache_task()
     purge_jobs_task(days=30)

@@ -9,22 +9,20 @@ from django.utils import timezone
 
 from odata.models import UpstreamCache
 from reports.models import ReportJob
-from tests.conftest import run_command
+from tests.conftest import make_job, run_command
 
 
 @pytest.fixture
 def leftovers(make_customer):
     customer = make_customer()
     UpstreamCache.objects.create(key="DD:customer:x", instance="DD", target_name="x", fetched_at=timezone.now())
-    old = ReportJob.objects.create(
-        customer=customer, status=ReportJob.DONE, finished_at=timezone.now() - timedelta(days=40)
-    )
-    ReportJob.objects.create(
-        customer=make_customer(display_name="B", dd_name="B"),
+    old = make_job(customer, status=ReportJob.DONE, finished_at=timezone.now() - timedelta(days=40))
+    make_job(
+        make_customer(display_name="B", dd_name="B"),
         status=ReportJob.FAILED,
         finished_at=timezone.now() - timedelta(days=2),
     )
-    ReportJob.objects.create(customer=make_customer(display_name="C", dd_name="C"), status=ReportJob.RUNNING)
+    make_job(make_customer(display_name="C", dd_name="C"), status=ReportJob.RUNNING)
     return old
 
 

@@ -19,7 +19,7 @@ from odata.models import UpstreamCache
 from odata.services import cache_key
 from reports.jobs import job_run, job_start_or_join
 from reports.models import ReportJob
-from tests.conftest import CBR_JOBS, DD_JOBS, SYDNEY, order_line
+from tests.conftest import CBR_JOBS, DD_JOBS, SYDNEY, make_job, order_line
 
 ROW = order_line(ProductionStatus="Sewing", ProductionLine="Curtains", InventoryItem="Wave Curtain", Descn="Smith")
 
@@ -61,9 +61,9 @@ def test_a_second_visitor_joins_the_running_job(client, customer, queued_only, m
 
 
 def test_the_database_refuses_a_second_live_job_for_a_customer(customer):
-    ReportJob.objects.create(customer=customer)
+    make_job(customer)
     with pytest.raises(IntegrityError):
-        ReportJob.objects.create(customer=customer, status=ReportJob.RUNNING)
+        make_job(customer, status=ReportJob.RUNNING)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -140,7 +140,7 @@ def test_progress_is_written_as_each_account_arrives(customer, queued_only, morn
 
 
 def test_running_a_job_twice_does_nothing_the_second_time(customer, queued_only, morning):
-    job = ReportJob.objects.create(customer=customer, status=ReportJob.DONE, percent=100)
+    job = make_job(customer, status=ReportJob.DONE, percent=100)
     job_run(str(job.pk))
     job.refresh_from_db()
     assert job.status == ReportJob.DONE and job.attempts == 0
@@ -173,7 +173,7 @@ def test_a_job_whose_cache_was_cleared_sends_the_visitor_to_the_customer_page(cl
 
 
 def test_a_job_kept_before_references_still_shows_its_copied_rows(client, customer):
-    job = ReportJob.objects.create(customer=customer, status=ReportJob.DONE, percent=100)
+    job = make_job(customer, status=ReportJob.DONE, percent=100)
     kept = {"instance": "DD", "name": customer.dd_name, "is_group": False, "source": "live", "reason": ""}
     job.result = [{**kept, "rows": [{**ROW, "Instance": "DD"}], "fetched_at": "2026-11-23T08:00:00+11:00"}]
     job.save()
@@ -233,9 +233,7 @@ def test_try_again_is_a_post_with_csrf(customer, queued_only, morning):
 
 
 def test_try_again_starts_a_new_job_after_a_failure(client, customer, queued_only, morning):
-    ReportJob.objects.create(
-        customer=customer, status=ReportJob.FAILED, error="x", error_status=503, finished_at=timezone.now()
-    )
+    make_job(customer, status=ReportJob.FAILED, error="x", error_status=503, finished_at=timezone.now())
     response = client.post(f"/{customer.obfuscated_id}/refresh")
     assert response.status_code == 302 and response["Location"] == f"/{customer.obfuscated_id}"
     assert ReportJob.objects.live().count() == 1
@@ -243,8 +241,8 @@ def test_try_again_starts_a_new_job_after_a_failure(client, customer, queued_onl
 
 
 def test_after_a_minute_a_failure_is_retried_on_the_next_visit(client, customer, queued_only, morning):
-    ReportJob.objects.create(
-        customer=customer,
+    make_job(
+        customer,
         status=ReportJob.FAILED,
         error="x",
         error_status=503,
@@ -258,7 +256,7 @@ def test_after_a_minute_a_failure_is_retried_on_the_next_visit(client, customer,
 
 
 def test_a_job_whose_worker_died_is_requeued_once_then_failed(client, customer, queued_only, morning):
-    job = ReportJob.objects.create(customer=customer, status=ReportJob.RUNNING, attempts=1)
+    job = make_job(customer, status=ReportJob.RUNNING, attempts=1)
     ReportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
 
     first = client.get(f"/jobs/{job.pk}").json()
@@ -275,7 +273,7 @@ def test_a_job_whose_worker_died_is_requeued_once_then_failed(client, customer, 
 
 
 def test_a_job_with_a_recent_heartbeat_is_left_alone(client, customer, queued_only, morning):
-    job = ReportJob.objects.create(customer=customer, status=ReportJob.RUNNING, attempts=1)
+    job = make_job(customer, status=ReportJob.RUNNING, attempts=1)
     ReportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=59))
     assert client.get(f"/jobs/{job.pk}").json()["status"] == "running"
 
@@ -283,7 +281,7 @@ def test_a_job_with_a_recent_heartbeat_is_left_alone(client, customer, queued_on
 @responses.activate
 def test_a_requeued_job_runs_again_and_finishes(client, customer, queued_only, morning):
     responses.get(DD_JOBS, json={"value": [ROW]})
-    job = ReportJob.objects.create(customer=customer, status=ReportJob.RUNNING, attempts=1)
+    job = make_job(customer, status=ReportJob.RUNNING, attempts=1)
     ReportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=120))
     assert client.get(f"/jobs/{job.pk}").json()["status"] == "queued"
     job_run(str(job.pk))  # the worker picks the re-queued task up
@@ -306,7 +304,7 @@ def test_unknown_job_ids_get_404_json_and_a_404_page(client, db, job_id):
 
 
 def test_report_of_a_running_job_redirects_to_the_customer_page_with_its_filters(client, customer):
-    job = ReportJob.objects.create(customer=customer, status=ReportJob.RUNNING)
+    job = make_job(customer, status=ReportJob.RUNNING)
     response = client.get(f"/report/{job.pk}", {"status": "Sewing"})
     assert response.status_code == 302
     assert response["Location"] == f"/{customer.obfuscated_id}?status=Sewing"
