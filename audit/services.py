@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,3 +68,33 @@ def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, 
     """{field: [before, after]} for the fields whose values differ (None where a side has no value)."""
     keys = [*before, *(key for key in after if key not in before)]
     return {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
+
+
+# Fields an audit event names as changed without their values: credentials and their hashes.
+_HIDDEN_FIELD = re.compile(r"password|secret|token|key_hash|^key$", re.IGNORECASE)
+HIDDEN = "(hidden)"
+
+
+def object_state(obj: models.Model) -> dict[str, Any]:
+    """What an audit event records of an object: its plain fields and, once saved, the names of
+    its many-to-many relations (a user's groups). Bulky data (JSON, binary) is left out; credentials
+    are compared but recorded as HIDDEN by `changes_between_states`."""
+    state: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.JSONField | models.BinaryField):
+            continue
+        value = field.value_from_object(obj)
+        state[field.name] = value if value is None or isinstance(value, bool | int | float | str) else str(value)
+    if obj.pk is not None:
+        for field in obj._meta.many_to_many:
+            state[field.name] = sorted(str(related) for related in getattr(obj, field.name).all())
+    return state
+
+
+def changes_between_states(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """`changes_between` with credentials named but not shown."""
+    changes = changes_between(before, after)
+    for name in changes:
+        if _HIDDEN_FIELD.search(name):
+            changes[name] = [HIDDEN, HIDDEN]
+    return changes

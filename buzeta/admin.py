@@ -1,5 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db import transaction
+from django_q.admin import ScheduleAdmin
+from django_q.models import Schedule
 
 from audit.services import Actor
 from buzeta.api.keys import ApiKeyError, api_key_create, api_key_revoke
@@ -28,6 +33,7 @@ class LogEntryAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
+    audited_by_services = ("save",)  # the services record these on the audit trail
     list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]
@@ -56,3 +62,36 @@ class ApiKeyAdmin(admin.ModelAdmin):
             api_key_revoke(key=key, actor=Actor.for_user(request.user))
             count += 1
         self.message_user(request, f"Revoked {count} key(s).")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    def user_change_password(self, request, id, form_url=""):
+        # Django's view saves the password and logs the change separately: one transaction here,
+        # so the audit trail and the new password stand or fall together.
+        with transaction.atomic():
+            return super().user_change_password(request, id, form_url)
+
+
+admin.site.unregister(Schedule)
+
+
+@admin.register(Schedule)
+class TimingOnlyScheduleAdmin(ScheduleAdmin):
+    """Schedules are declared in code and upserted by `migrate`: staff change when they run and whether
+    they run, never what they call (a dotted path the worker would import and run)."""
+
+    fields = ["name", "func", "args", "kwargs", "schedule_type", "minutes", "cron", "next_run", "repeats"]
+    readonly_fields = ["name", "func", "args", "kwargs"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "repeats" and field is not None:
+            field.help_text = "-1: runs for ever; 0: switched off; N: N more runs."
+        return field

@@ -50,7 +50,7 @@ DATA_DIR = private_dir(Path(env_str("BUZETA_DATA_DIR", str(BASE_DIR / "var"))).r
 
 INSTALLED_APPS = [
     "buzeta",
-    "django.contrib.admin",
+    "buzeta.admin_app.BuzetaAdminConfig",  # django.contrib.admin, with our site (buzeta/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -13,10 +13,6 @@ from notifications import views as notification_views
 from notifications.links import TOKEN_PATTERN
 from reports import views as report_views
 
-admin.site.site_header = "BuzETA administration"
-admin.site.site_title = "BuzETA"
-admin.site.index_title = "Customers, statuses and reports"
-
 CUSTOMER_ID = f"(?P<obfuscated_id>{LINK_ID_PATTERN})"
 # Anything up to a slash: malformed job ids get the same 404 as unknown ones.
 JOB_ID = r"(?P<job_id>[^/]{1,64})"

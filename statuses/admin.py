@@ -15,6 +15,7 @@ from statuses.services import (
 
 @admin.register(StatusMapping)
 class StatusMappingAdmin(admin.ModelAdmin):
+    audited_by_services = ("save", "delete")  # the services record these on the audit trail
     list_display = ["odata_status", "custom_status", "active", "updated_at"]
     list_editable = ["custom_status", "active"]
     list_filter = ["active"]

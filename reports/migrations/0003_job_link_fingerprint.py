@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_eta_history'),
+        ("reports", "0002_eta_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportjob',
-            name='link_fingerprint',
-            field=models.CharField(blank=True, editable=False, help_text="The customer's link when the job was made (a one-way hash): its report is shown only under it.", max_length=64),
+            model_name="reportjob",
+            name="link_fingerprint",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="The customer's link when the job was made (a one-way hash): its report is shown only under it.",
+                max_length=64,
+            ),
         ),
     ]
