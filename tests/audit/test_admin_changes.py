@@ -3,7 +3,6 @@ roles, superuser flags, schedules, cache entries, API keys — in the transactio
 
 from __future__ import annotations
 
-import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
