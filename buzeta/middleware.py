@@ -47,7 +47,8 @@ class RequestIdLogFilter(logging.Filter):
 
 
 class DatabaseTroubleMiddleware:
-    """The database is down, restarting or out of disk: a clear 503, not a generic 500.
+    """The database is down, restarting or out of disk, or the rate-limit counters cannot be written:
+    a clear 503 and a log line naming the cause, not a generic 500 (or a 429 the visitor did not earn).
 
     Integrity errors are bugs, not trouble, and still reach the 500 handler.
     """
@@ -59,18 +60,42 @@ class DatabaseTroubleMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.db import InterfaceError, OperationalError
-        from django.http import JsonResponse
-        from django.template.loader import render_to_string
-
-        if not isinstance(exception, OperationalError | InterfaceError):
+        cause = trouble_cause(exception)
+        if cause is None:
             return None
-        logging.getLogger("buzeta.database").error("database unavailable: %s", exception, exc_info=exception)
-        if wants_json(request):
-            response: HttpResponse = JsonResponse(
-                {"error": "The service is briefly unavailable; try again shortly.", "code": "UNAVAILABLE"}, status=503
-            )
-        else:
-            response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = "30"
-        return response
+        logging.getLogger("buzeta.database").error("%s: %s", cause, exception, exc_info=exception)
+        return unavailable_response(request)
+
+
+def trouble_cause(exception: Exception) -> str | None:
+    """What an exception says is unavailable (in a log line's words), or None when it is not trouble."""
+    from django.db import InterfaceError, OperationalError
+
+    from buzeta.cache import CounterStoreUnavailable
+
+    if isinstance(exception, CounterStoreUnavailable):
+        return "rate-limit counters cannot be written"
+    if isinstance(exception, OperationalError | InterfaceError):
+        return "database unavailable"
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeout
+    except ImportError:  # pragma: no cover - redis is in requirements.txt
+        return None
+    if isinstance(exception, RedisConnectionError | RedisTimeout):
+        return "shared cache (Redis) unavailable"
+    return None
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    from django.http import JsonResponse
+    from django.template.loader import render_to_string
+
+    if wants_json(request):
+        response: HttpResponse = JsonResponse(
+            {"error": "The service is briefly unavailable; try again shortly.", "code": "UNAVAILABLE"}, status=503
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response

@@ -218,21 +218,27 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BuzETA <no-reply@localhost>"
 # --- Caches and rate limits ------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL")
-# One cache shared by every process, so rate limits, allauth's throttle and
-# anything else counted hold across web workers: Redis when configured, else
-# a table in the database (created by `migrate`, see buzeta/apps.py).
+# Caches shared by every process, so rate limits, allauth's throttle and anything else
+# counted hold across web workers: Redis when configured, else tables in the database
+# (created by `migrate`, see buzeta/apps.py; why not Django's own: buzeta/cache.py).
+# The rate-limit counters have a cache of their own, where nothing else can crowd them out.
 if REDIS_URL:
-    _SHARED_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    _REDIS = "django.core.cache.backends.redis.RedisCache"
+    _SHARED_CACHE = {"BACKEND": _REDIS, "LOCATION": REDIS_URL}
+    _COUNTERS = {"BACKEND": _REDIS, "LOCATION": REDIS_URL, "KEY_PREFIX": "ratelimit"}
 else:
     _SHARED_CACHE = {"BACKEND": "buzeta.cache.AtomicDatabaseCache", "LOCATION": "buzeta_cache"}
+    _COUNTERS = {"BACKEND": "buzeta.cache.CounterCache", "LOCATION": "buzeta_ratelimit"}
 CACHES = {
     "default": _SHARED_CACHE,
+    "ratelimit": _COUNTERS,
     # Rendered report pages, reused for REPORT_PAGE_CACHE_SECONDS: per process and
     # bounded (entries and size, see reports/views.py), never shared.
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100}},
 }
 # django-ratelimit knows only django_redis and memcached by name; both of ours are shared and atomic.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_PUBLIC = env_str("RATELIMIT_PUBLIC", "60/m")
 RATELIMIT_POLLING = env_str("RATELIMIT_POLLING", "240/m")
 RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/m")

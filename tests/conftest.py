@@ -85,6 +85,22 @@ def simulator(simulator_config, settings) -> Iterator[SimulatorServer]:
     server.server_close()
 
 
+def counters_clear() -> None:
+    """Forget every rate-limit count and throttle (they live in tables outside the models, which test
+    flushes leave alone)."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    caches["default"].clear()
+
+
+@pytest.fixture
+def fresh_counters(db):
+    counters_clear()
+    yield
+    counters_clear()
+
+
 @pytest.fixture
 def make_customer(db):
     from customers.models import Customer

@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from pydantic import ConfigDict, Field
 from audit.services import Actor
 from buzeta.api.keys import api_key_verify
 from buzeta.models import ApiKey
+from buzeta.operations.health import health_check
 from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
 from customers.models import Customer
 from customers.selectors import customer_by_link
@@ -208,7 +208,9 @@ class ErrorOut(Schema):
 
 class HealthOut(Schema):
     status: Literal["ok", "unavailable"]
-    db: bool
+    db: bool = Field(description="The database answers.")
+    db_write: bool = Field(description="The database takes a write (checked at most every 15 seconds).")
+    disk: bool = Field(description="The data directory takes a write (checked at most every 15 seconds).")
     time: str
 
 
@@ -260,14 +262,16 @@ def _filters(query: Filters) -> ReportFilters:
 
 @api.get("/health", auth=None, tags=["health"], response={200: HealthOut, 503: HealthOut})
 def health(request):
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        db = True
-    except Exception:
-        db = False
-    body = {"status": "ok" if db else "unavailable", "db": db, "time": timezone.now().isoformat()}
-    return api.create_response(request, body, status=200 if db else 503)
+    """Whether the service can work: the database reads and writes, and the data directory has room."""
+    state = health_check()
+    body = {
+        "status": "ok" if state.ok else "unavailable",
+        "db": state.db,
+        "db_write": state.db_write,
+        "disk": state.disk,
+        "time": timezone.now().isoformat(),
+    }
+    return api.create_response(request, body, status=200 if state.ok else 503)
 
 
 @api.get("/customers", tags=["customers"], response={200: dict, _AUTHED: ErrorOut})

@@ -7,7 +7,6 @@ import json
 
 import pytest
 import responses
-from django.core.cache import cache
 from django.test import Client
 from django.urls import resolve
 from openapi_spec_validator import validate
@@ -17,7 +16,7 @@ from buzeta.models import ApiKey
 from customers.models import Customer
 from reports.models import ReportJob
 from statuses.models import StatusMapping
-from tests.conftest import CBR_ROOT, DD_JOBS, TEST_ACTOR, order_line
+from tests.conftest import CBR_ROOT, DD_JOBS, TEST_ACTOR, counters_clear, order_line
 
 ROW = order_line(
     ProductionStatus="Sewing", ProductionLine="Curtains", InventoryItem="Wave Curtain", Descn="Smith", CostPrice=9.9
@@ -59,7 +58,7 @@ def test_health_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
         def cursor(self):
             raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr("buzeta.api.views.connection", Unreachable())
+    monkeypatch.setattr("buzeta.operations.health.connection", Unreachable())
     response = client.get("/api/v1/health")
     assert response.status_code == 503 and response.json()["db"] is False
 
@@ -99,12 +98,12 @@ def test_keys_are_compared_in_constant_time(api, monkeypatch):
 def test_each_key_is_rate_limited(api, settings):
     settings.RATELIMIT_ENABLE = True
     settings.RATELIMIT_API = "3/m"
-    cache.clear()
+    counters_clear()
     statuses = [api.get("/api/v1/statuses").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     other = Client(HTTP_X_API_KEY=api_key_create(name="other", actor=TEST_ACTOR)[1])
     assert other.get("/api/v1/statuses").status_code == 200  # per key, not global
-    cache.clear()
+    counters_clear()
 
 
 # --- customers ---------------------------------------------------------------------------------------

@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from django.core.cache import cache
 
 from buzeta.sentry import scrub_event
-from tests.conftest import ROOT
+from tests.conftest import ROOT, counters_clear
 
 
 @pytest.fixture
@@ -20,9 +19,9 @@ def limits(settings):
     settings.RATELIMIT_PUBLIC = "3/m"
     settings.RATELIMIT_POLLING = "5/m"
     settings.RATELIMIT_LOGIN = "2/m"
-    cache.clear()
+    counters_clear()
     yield
-    cache.clear()
+    counters_clear()
 
 
 def test_public_pages_answer_429_with_a_page_when_over_the_limit(client, db, limits):

@@ -10,7 +10,6 @@ import re
 
 import pytest
 import requests
-from django.core.cache import cache
 from django.utils import timezone
 
 from buzeta.api.keys import api_key_create
@@ -26,11 +25,8 @@ TOLERANCE = 1  # a request in flight while the window's first count is written
 
 
 @pytest.fixture(autouse=True)
-def fresh_counters(db):
-    # The shared cache is a table outside the models, which test flushes leave alone.
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh(fresh_counters):
+    pass
 
 
 @pytest.fixture
@@ -121,3 +117,35 @@ def test_a_regenerated_link_is_dead_in_every_worker_at_once(server, cached_custo
     new = customer_regenerate_link(customer=cached_customer, actor=TEST_ACTOR)
     assert {requests.get(f"{server}/{old}", timeout=10).status_code for _ in range(5)} == {404}
     assert requests.get(f"{server}/{new}", timeout=10).status_code == 200
+
+
+def test_limits_hold_while_hundreds_of_other_addresses_and_keys_send_traffic(server, cached_customer):
+    """The counters are never evicted to make room: 500 other addresses (through the trusted proxy's
+    X-Real-IP) and 20 other keys each leave counters behind while one address hammers one page."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = [api_key_create(name=f"other-{n}", actor=TEST_ACTOR)[1] for n in range(20)]
+    page = f"{server}/{cached_customer.obfuscated_id}"
+
+    def other_traffic(n: int) -> None:
+        address = {"X-Real-IP": f"10.{n // 250}.{n % 250}.7"}
+        with requests.Session() as session:
+            session.get(page, headers=address, timeout=30)
+            session.get(f"{server}/api/v1/customers", headers={**address, "X-API-Key": f"bze_x{n}_guess"}, timeout=30)
+            if n < len(keys):
+                session.get(f"{server}/api/v1/statuses", headers={"X-API-Key": keys[n]}, timeout=30)
+
+    mine = []
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        others = [pool.submit(other_traffic, n) for n in range(500)]
+        with requests.Session() as session:
+            for n in range(4 * LIMIT):
+                mine.append(session.get(page, headers={"X-Real-IP": "192.0.2.1"}, timeout=30))
+                while sum(f.done() for f in others) < (n + 1) * 500 // (4 * LIMIT):
+                    import time
+
+                    time.sleep(0.02)  # let the others' counters pile up between my requests
+        for future in others:
+            future.result()
+    counts = statuses(mine)
+    assert LIMIT - TOLERANCE <= counts.get(200, 0) <= LIMIT + TOLERANCE, counts

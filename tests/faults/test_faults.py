@@ -164,10 +164,21 @@ def tiny_disk(tmp_path):
     subprocess.run([shutil.which("umount") or "/bin/umount", "-l", str(mount)], check=False)
 
 
+def fill_to_the_last_byte(filler: Path) -> None:
+    with filler.open("ab", buffering=0) as f:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+                    f.flush()
+            except OSError:
+                pass
+
+
 def test_a_full_disk_gives_a_clear_error_and_no_corruption(simulator, tiny_disk, tmp_path):
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite leg of CI covers the full disk")
-    env = app_env(simulator, tiny_disk, RATELIMIT_PUBLIC="100000/m")
+    env = app_env(simulator, tiny_disk, RATELIMIT_PUBLIC="100000/m", WEB_CONCURRENCY="1")
     env.pop("DATABASE_URL")  # the embedded default: SQLite in BUZETA_DATA_DIR, on the tiny disk
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=Path(__file__).resolve().parents[2], check=True)
@@ -186,14 +197,10 @@ def test_a_full_disk_gives_a_clear_error_and_no_corruption(simulator, tiny_disk,
     filler = tiny_disk / "filler"
     try:
         assert requests.get(f"{base}/{links[0]}", timeout=30).status_code == 200
-        with filler.open("wb") as f:  # fill the disk to the last byte
-            try:
-                while True:
-                    f.write(b"\0" * 65536)
-                    f.flush()
-            except OSError:
-                pass
+        fill_to_the_last_byte(filler)
         full = [requests.get(f"{base}/{link}", timeout=30) for link in links * 3]
+        fill_to_the_last_byte(filler)  # what SQLite freed while failing (its WAL) is taken again
+        health_while_full = requests.get(f"{base}/api/v1/health", timeout=30)
         filler.unlink()
         after = [requests.get(f"{base}/{link}", timeout=30).status_code for link in links]
     finally:
@@ -201,10 +208,16 @@ def test_a_full_disk_gives_a_clear_error_and_no_corruption(simulator, tiny_disk,
     statuses = [r.status_code for r in full]
     print(f"full disk: statuses while full {statuses}, after freeing space {after}")
     assert 503 in statuses and 500 not in statuses
+    assert 429 not in statuses  # a visit that cannot be counted is not "too many requests"
     assert all("briefly unavailable" in r.text for r in full if r.status_code == 503)
     # The operator is told what happened; SQLite says "disk I/O error" when it cannot even
     # create its WAL index, "database or disk is full" when a write runs out of room.
-    assert re.search(r"database unavailable: (disk I/O error|database or disk is full)", web.output())
+    cause = r"(database unavailable|rate-limit counters cannot be written): (disk I/O error|database or disk is full)"
+    assert re.search(cause, web.output())
+    # …and so does the health check a monitor polls.
+    assert health_while_full.status_code == 503, health_while_full.text
+    assert health_while_full.json()["status"] == "unavailable"
+    assert not (health_while_full.json()["disk"] and health_while_full.json()["db_write"])
     assert all(status == 200 for status in after)
     check = sqlite3.connect(database)
     assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -11,7 +11,7 @@ from django.test import Client
 from audit.services import Actor
 from customers.services import customer_regenerate_link
 from notifications.models import Delivery, Subscription
-from tests.conftest import elements
+from tests.conftest import counters_clear, elements
 from tests.notifications.conftest import links, path_of
 
 pytestmark = pytest.mark.django_db
@@ -135,9 +135,7 @@ def test_the_form_needs_its_csrf_token(customer, smtp_inbox):
 def test_sign_ups_are_rate_limited_per_ip(client, customer, smtp_inbox, settings):
     settings.RATELIMIT_ENABLE = True
     settings.RATELIMIT_SUBSCRIBE = "2/h"
-    from django.core.cache import caches
-
-    caches["default"].clear()
+    counters_clear()
     codes = [subscribe(client, customer, email=f"p{n}@builder.example").status_code for n in range(3)]
     assert codes == [303, 303, 429]
     assert Subscription.objects.count() == 2
