@@ -362,6 +362,10 @@ VIEW_COUNT_FLUSH_SECONDS = env_int("VIEW_COUNT_FLUSH_SECONDS", 30, minimum=0)
 # allowed. Anything else, and anything matching the deny pattern in
 # reports/exports.py (costs, prices, margins, keys, notes, barcodes…), never leaves.
 BUZ_EXPORT_EXTRA_COLUMNS = env_list("BUZ_EXPORT_EXTRA_COLUMNS", ["Customer", "Qty", "Location"])
+# Built exports kept on disk for repeat downloads (reports/kept_exports.py): at most this many
+# per customer and in all, least recently used out first.
+BUZ_EXPORTS_KEPT_PER_CUSTOMER = env_int("BUZ_EXPORTS_KEPT_PER_CUSTOMER", 10, minimum=1)
+BUZ_EXPORTS_KEPT_TOTAL = env_int("BUZ_EXPORTS_KEPT_TOTAL", 500, minimum=1)
 
 # --- BuzManager accounts ------------------------------------------------------
 

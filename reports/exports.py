@@ -9,14 +9,10 @@ barcodes whatever upstream calls them, even if someone allows them.
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
 import re
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from pathlib import Path
+from functools import partial
 from typing import IO, Any
 
 from django.conf import settings
@@ -30,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from reports.kept_exports import export_key, kept_export
 from reports.rules import OrderBlock, ReportLine, format_date, line_number, text
 
 EXPORT_TYPES = {
@@ -185,62 +182,24 @@ def xlsx_write(orders: Iterable[OrderBlock], columns: list[str], output: IO[byte
     workbook.save(output)
 
 
-# --- built once, served many times ------------------------------------------------------------
-
-# Built exports are kept this long (the daily purge removes older ones); a repeat download of
-# unchanged data is a file send, or a 304 when the browser still has it.
-EXPORT_KEEP_HOURS = 24
+# --- the download ---------------------------------------------------------------------------------
 
 
-def _exports_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "exports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # customers' orders: owner-only
-    return folder
-
-
-def _stored_export(key: str, fmt: str, orders: list[OrderBlock], columns: list[str]) -> Path:
-    """The export's file, built now if it is not kept yet (written aside, then moved in whole)."""
-    path = _exports_dir() / f"{key}.{fmt}"
-    if path.exists():
-        return path
-    # NamedTemporaryFile creates the file 0600.
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as output:
-        if fmt == "csv":
-            for chunk in csv_chunks(orders, columns):
-                output.write(chunk.encode())
-        else:
-            xlsx_write(orders, columns, output)
-    os.replace(output.name, path)
-    return path
-
-
-def exports_purge(*, older_than_hours: int = EXPORT_KEEP_HOURS) -> int:
-    """Delete kept exports (and abandoned partial ones) older than this; returns how many."""
-    cutoff = time.time() - older_than_hours * 3600
-    removed = 0
-    for path in _exports_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def export_response(request: HttpRequest, fmt: str, report: Any, *, customer_name: str) -> HttpResponse:
+def export_response(request: HttpRequest, fmt: str, report: Any, *, customer: Any) -> HttpResponse:
     """The download: built once per data version, format, filters and columns, then sent from its
-    file; a browser that has it gets a 304. With no report (HEAD) the headers alone."""
-    filename = export_filename(customer_name, fmt)
+    kept file (reports.kept_exports); a browser that has it gets a 304. With no report (HEAD) the headers alone."""
+    filename = export_filename(customer.display_name, fmt)
     if report is None:
         response: HttpResponse = HttpResponse(content_type=EXPORT_TYPES[fmt])
     else:
         columns = export_columns()
-        identity = "|".join([report.data_version, fmt, repr(report.filters), ",".join(columns)])
-        key = hashlib.sha256(identity.encode()).hexdigest()
+        key = export_key(report, fmt, columns)
         etag = f'"{key[:40]}"'
         modified = report.data_as_of.timestamp() if report.data_as_of else None
-        response = get_conditional_response(request, etag=etag, last_modified=modified) or FileResponse(
-            open(_stored_export(key, fmt, report.visible_orders, columns), "rb"),  # noqa: SIM115 - FileResponse closes it
-            content_type=EXPORT_TYPES[fmt],
-        )
+        response = get_conditional_response(request, etag=etag, last_modified=modified)
+        if response is None:
+            kept = kept_export(customer.pk, key, fmt, partial(_write, fmt, report.visible_orders, columns))
+            response = FileResponse(kept, content_type=EXPORT_TYPES[fmt])  # it closes the file when sent
         response["ETag"] = etag
         if modified:
             response["Last-Modified"] = http_date(modified)
@@ -248,3 +207,11 @@ def export_response(request: HttpRequest, fmt: str, report: Any, *, customer_nam
     # Private, and checked again each time: the browser may keep it, the data may change.
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _write(fmt: str, orders: list[OrderBlock], columns: list[str], output: IO[bytes]) -> None:
+    if fmt == "csv":
+        for chunk in csv_chunks(orders, columns):
+            output.write(chunk.encode())
+    else:
+        xlsx_write(orders, columns, output)

@@ -238,12 +238,12 @@ def customer_download(request: HttpRequest, obfuscated_id: str, fmt: str) -> Htt
     customer = _customer_or_404(request, obfuscated_id)
     filters = filters_from_query(request.GET)
     if request.method == "HEAD":
-        return export_response(request, fmt, None, customer_name=customer.display_name)
+        return export_response(request, fmt, None, customer=customer)
     try:
         report = report_for_export(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
-    return export_response(request, fmt, report, customer_name=customer.display_name)
+    return export_response(request, fmt, report, customer=customer)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -365,7 +365,7 @@ def reports_download(
 ):
     customer = _customer(obfuscated_id)
     report = report_for_export(customer=customer, filters=_filters(query))
-    return export_response(request, format, report, customer_name=customer.display_name)
+    return export_response(request, format, report, customer=customer)
 
 
 @api.get("/statuses", tags=["statuses"], response={200: dict, _AUTHED: ErrorOut})
