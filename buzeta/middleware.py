@@ -29,6 +29,9 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get("X-Request-ID", "")
         value = given if _ACCEPTABLE.match(given) else uuid.uuid4().hex
+        # On the request too: Django logs "Not Found" or "Too Many Requests" after every middleware
+        # has returned, when the context variable is already reset (RequestIdLogFilter reads both).
+        request.request_id = value
         token = request_id.set(value)
         try:
             response = self.get_response(request)
@@ -42,7 +45,8 @@ class RequestIdLogFilter(logging.Filter):
     """Adds `request_id` to every log record ("-" outside a request: worker, commands)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        from_request = getattr(getattr(record, "request", None), "request_id", None)
+        record.request_id = from_request or request_id.get()
         return True
 
 

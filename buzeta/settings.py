@@ -444,7 +444,10 @@ if LOG_FORMAT not in ("text", "json"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "buzeta.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "buzeta.middleware.RequestIdLogFilter"},
+        "redact_secrets": {"()": "buzeta.log_redaction.RedactSecretsFilter"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
         "json": {
@@ -454,7 +457,12 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        # No link ids, tokens or query strings in any line (buzeta/log_redaction.py).
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
