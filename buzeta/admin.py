@@ -34,21 +34,24 @@ class LogEntryAdmin(admin.ModelAdmin):
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     audited_by_services = ("save",)  # the services record these on the audit trail
-    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["name", "scope", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]
-    fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = ["name", "scope", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
+        return [*self.readonly_fields, "name", "scope"] if obj else self.readonly_fields
+
+    def get_changeform_initial_data(self, request):
+        return {"scope": ApiKey.Scope.READ}  # least privilege unless staff choose otherwise
 
     def save_model(self, request, obj, form, change):
         if change:
             return  # keys are made and revoked, never edited
         try:
-            key, secret = api_key_create(name=obj.name, actor=Actor.for_user(request.user))
+            key, secret = api_key_create(name=obj.name, scope=obj.scope, actor=Actor.for_user(request.user))
         except ApiKeyError as exc:
             messages.error(request, str(exc))
             return

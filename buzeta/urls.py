@@ -64,6 +64,17 @@ urlpatterns = [
     re_path(
         rf"^{CUSTOMER_ID}/subscribe$", public(subscribing(notification_views.subscribe)), name="customer-subscribe"
     ),
+    # E-mail links that do not carry the customer's link (notifications/links.py).
+    re_path(
+        rf"^subscriptions/confirm/(?P<token>{TOKEN_PATTERN})$",
+        public(notification_views.confirm_by_token),
+        name="subscription-confirm-token",
+    ),
+    re_path(
+        rf"^subscriptions/unsubscribe/(?P<token>{TOKEN_PATTERN})$",
+        public(notification_views.unsubscribe_by_token),
+        name="subscription-unsubscribe-token",
+    ),
     re_path(
         rf"^{CUSTOMER_ID}/subscriptions/confirm/(?P<token>{TOKEN_PATTERN})$",
         public(notification_views.confirm),

@@ -13,6 +13,10 @@ obfuscated_id_validator = RegexValidator(
     f"^{LINK_ID_PATTERN}$",
     f"Use up to {LINK_ID_MAX_LENGTH} letters, digits, '-' or '_'.",
 )
+# No line breaks, NUL or other control characters in a name: none belongs there, PostgreSQL
+# refuses NUL, and a name goes into e-mail subjects and file names. The API's schema says the same.
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+plain_text_validator = RegexValidator(PLAIN_TEXT_PATTERN, "Line breaks and other control characters are not allowed.")
 
 
 # The stored values of Customer.field_type (other tools read them; interface §4).
@@ -20,6 +24,12 @@ CUSTOMER_NAME = "Customer Name"
 CUSTOMER_GROUP = "Customer Group"
 DISPLAY_NAME_TAKEN = "A customer with this name already exists."
 DISPLAY_NAME_TAKEN_CODE = "display_name_taken"
+NO_ACCOUNT_NAME_CODE = "no_account_name"
+
+
+def display_name_from(dd_name: str, cbr_name: str) -> str:
+    """A customer's display name when none is given: its DD name, else its CBR name (as the old app did)."""
+    return (dd_name or "").strip() or (cbr_name or "").strip()
 
 
 class Customer(models.Model):
@@ -30,12 +40,22 @@ class Customer(models.Model):
         (CUSTOMER_GROUP, "Customer group (every customer in the group)"),
     ]
 
-    display_name = models.CharField(max_length=200, help_text="Shown to the customer on their page.")
+    display_name = models.CharField(
+        max_length=200, validators=[plain_text_validator], help_text="Shown to the customer on their page."
+    )
     dd_name = models.CharField(
-        "DD name", max_length=200, blank=True, help_text="Exact customer or group name in BuzManager DD."
+        "DD name",
+        max_length=200,
+        blank=True,
+        validators=[plain_text_validator],
+        help_text="Exact customer or group name in BuzManager DD.",
     )
     cbr_name = models.CharField(
-        "CBR name", max_length=200, blank=True, help_text="Exact customer or group name in BuzManager CBR."
+        "CBR name",
+        max_length=200,
+        blank=True,
+        validators=[plain_text_validator],
+        help_text="Exact customer or group name in BuzManager CBR.",
     )
     field_type = models.CharField(max_length=20, choices=FIELD_TYPE_CHOICES, default=CUSTOMER_NAME)
     obfuscated_id = models.CharField(
@@ -58,6 +78,7 @@ class Customer(models.Model):
                 condition=~(models.Q(dd_name="") & models.Q(cbr_name="")),
                 name="customer_has_an_account_name",
                 violation_error_message="Give a DD name, a CBR name, or both.",
+                violation_error_code=NO_ACCOUNT_NAME_CODE,
             ),
             models.CheckConstraint(
                 condition=models.Q(field_type__in=[CUSTOMER_NAME, CUSTOMER_GROUP]),

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import Actor, audit_record, changes_between
-from customers.models import Customer, new_obfuscated_id
+from customers.models import Customer, display_name_from, new_obfuscated_id
 
 # Customers of the built-in simulator's data set, for demos.
 DEMO_CUSTOMERS = [
@@ -127,9 +127,14 @@ def customer_save(*, customer: Customer, actor: Actor) -> Customer:
 
 
 def customer_create(*, actor: Actor, **fields) -> Customer:
-    """A new customer from plain data; raises ValidationError with per-field messages."""
-    customer = Customer(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None})
-    return customer_save(customer=customer, actor=actor)
+    """A new customer from plain data; raises ValidationError with per-field messages.
+
+    Without a display name it takes its DD or CBR name (made unique), as the old app did."""
+    fields = {k: v for k, v in fields.items() if k in CUSTOMER_FIELDS and v is not None}
+    if not (fields.get("display_name") or "").strip():
+        named = display_name_from(fields.get("dd_name", ""), fields.get("cbr_name", ""))
+        fields["display_name"] = customer_free_display_name(named) if named else ""
+    return customer_save(customer=Customer(**fields), actor=actor)
 
 
 def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
@@ -138,6 +143,18 @@ def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
         if key in CUSTOMER_FIELDS and key != "obfuscated_id":
             setattr(customer, key, value)
     return customer_save(customer=customer, actor=actor)
+
+
+def customer_replace(*, customer: Customer, actor: Actor, **fields) -> Customer:
+    """Set every field at once (the API's PUT): what is not given takes its default (no name, one
+    customer, a display name from the DD or CBR name). The link is kept."""
+    names = {"dd_name": fields.get("dd_name") or "", "cbr_name": fields.get("cbr_name") or ""}
+    display_name = (fields.get("display_name") or "").strip()
+    if not display_name:
+        named = display_name_from(names["dd_name"], names["cbr_name"])
+        display_name = customer_free_display_name(named, exclude_pk=customer.pk) if named else ""
+    field_type = fields.get("field_type") or Customer.CUSTOMER_NAME
+    return customer_update(customer=customer, actor=actor, display_name=display_name, field_type=field_type, **names)
 
 
 @transaction.atomic

@@ -1,10 +1,16 @@
-"""The links in our e-mails: the report, confirm and unsubscribe, all under the customer's secret link.
+"""The links in our e-mails: the report, confirm and unsubscribe.
+
+Confirm and unsubscribe links do not carry the customer's secret link: a confirmation goes
+to an address nobody has confirmed yet (a mistyped one, maybe), so it must not open the
+orders. They are `/subscriptions/confirm/<token>` and `/subscriptions/unsubscribe/<token>`;
+the report link reaches an address only once it is confirmed. (Links sent before, under
+`/<link>/subscriptions/…`, still work.)
 
 Tokens are signed (django.core.signing) with the customer's link id in the salt, so
-regenerating a customer's link invalidates every link in the e-mails already sent, and a
-token cannot be moved to another customer's path. Confirming expires after a week;
-unsubscribing does not expire (it only deletes). A token names a subscription by id, and
-ids are never reused, so a token dies with the subscription it was made for.
+regenerating a customer's link invalidates every link in the e-mails already sent.
+Confirming expires after a week; unsubscribing does not expire (it only deletes). A token
+names a subscription by id, and ids are never reused, so a token dies with the subscription
+it was made for.
 """
 
 from __future__ import annotations
@@ -76,6 +82,35 @@ def unsubscribe_token_read(customer: Customer, token: str) -> int | None:
         return None
 
 
+def named_subscription(token: str):
+    """The subscription a token names, not yet trusted (its signature is checked with its customer's link)."""
+    from notifications.models import Subscription
+
+    value = token.split(":", 1)[0]
+    try:
+        pk = int(value.partition(".")[0])
+    except ValueError:
+        return None
+    return Subscription.objects.select_related("customer").filter(pk=pk).first()
+
+
+def confirm_token_open(token: str):
+    """(subscription, what it asks) for a link-free confirmation token, or None when forged, expired or gone."""
+    subscription = named_subscription(token)
+    asked = subscription and confirm_token_read(subscription.customer, token)
+    if not asked or asked.subscription_id != subscription.pk:
+        return None
+    return subscription, asked
+
+
+def unsubscribe_token_open(token: str):
+    """The subscription a link-free unsubscribe token is for (None: forged or already gone)."""
+    subscription = named_subscription(token)
+    if subscription is None or unsubscribe_token_read(subscription.customer, token) != subscription.pk:
+        return None
+    return subscription
+
+
 def absolute(path: str) -> str:
     return f"{settings.BUZ_PUBLIC_URL}{path}"
 
@@ -85,9 +120,8 @@ def report_url(customer: Customer, query: str = "") -> str:
 
 
 def confirm_url(customer: Customer, request: ConfirmRequest) -> str:
-    return absolute(reverse("subscription-confirm", args=[customer.obfuscated_id, confirm_token(customer, request)]))
+    return absolute(reverse("subscription-confirm-token", args=[confirm_token(customer, request)]))
 
 
 def unsubscribe_url(customer: Customer, subscription_id: int) -> str:
-    token = unsubscribe_token(customer, subscription_id)
-    return absolute(reverse("subscription-unsubscribe", args=[customer.obfuscated_id, token]))
+    return absolute(reverse("subscription-unsubscribe-token", args=[unsubscribe_token(customer, subscription_id)]))

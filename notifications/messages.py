@@ -128,12 +128,16 @@ def due_orders(orders: dict[tuple[str, str], OrderBlock], *, today: date, is_gro
     ]
 
 
-def _message(subscription: Subscription, *, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
+def _message(
+    subscription: Subscription, *, subject: str, template: str, context: dict, with_report_link: bool = True
+) -> EmailMultiAlternatives:
+    """An e-mail to the subscription's address. `with_report_link=False` for the confirmation: until
+    the address is confirmed it may not be the one the customer meant, and the link opens their orders."""
     customer = subscription.customer
     context = {
         **context,
         "customer_name": customer.display_name,
-        "report_url": report_url(customer),
+        "report_url": report_url(customer) if with_report_link else "",
         "unsubscribe_url": unsubscribe_url(customer, subscription.pk),
     }
     message = EmailMultiAlternatives(
@@ -162,7 +166,7 @@ def confirmation_message(subscription: Subscription, request: ConfirmRequest) ->
         "days": CONFIRM_MAX_AGE.days,
     }
     subject = f"Confirm e-mail updates for {customer.display_name}'s orders"
-    return _message(subscription, subject=subject, template="confirm", context=context)
+    return _message(subscription, subject=subject, template="confirm", context=context, with_report_link=False)
 
 
 def alert_message(subscription: Subscription, moved: list[MovedOrder]) -> EmailMultiAlternatives:

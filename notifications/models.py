@@ -11,6 +11,13 @@ from customers.models import Customer
 NOTHING_CHOSEN = "Choose at least one kind of e-mail."
 
 
+def mailbox_of(email: str) -> str:
+    """The mailbox an address delivers to, for counting what it is sent: lower-cased, without a
+    `+tag` (ann+1@x and Ann+2@x both land in ann@x)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> SubscriptionQuerySet:
         """Confirmed and not paused: the ones that get alerts and digests."""
@@ -29,6 +36,9 @@ class Subscription(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
     email = models.EmailField(max_length=254)
+    mailbox = models.CharField(
+        max_length=254, editable=False, db_index=True, help_text="The address without +tags, lower-cased (caps)."
+    )
     alerts = models.BooleanField("date changes", default=True, help_text="An e-mail when an order's date moves.")
     digest = models.BooleanField("Monday digest", default=False, help_text="What is due in the next two weeks.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -60,6 +70,13 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"Subscription {self.pk} to {self.customer}"
+
+    def save(self, *args, **kwargs) -> None:
+        # What the address is, not what anyone sets: kept in step with it on every save.
+        self.mailbox = mailbox_of(self.email)
+        if kwargs.get("update_fields") is not None and "email" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "mailbox"}
+        super().save(*args, **kwargs)
 
     @property
     def state(self) -> str:

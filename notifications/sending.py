@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 MAX_FAILURES = 5
 # Waits before the 2nd, 3rd… attempt of a failed e-mail (the schedule's own interval rounds them up).
 RETRY_BACKOFF = [timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3)]
-MAX_CONFIRMATIONS_PER_DAY = 3  # confirmation e-mails to one address per day
+MAX_CONFIRMATIONS_PER_DAY = 3  # confirmation e-mails to one mailbox (address without +tags) per day
 # A change is alerted once it is this old: a recording still committing cannot slip under the cursor.
 SETTLE = timedelta(seconds=30)
 DELIVERY_KEEP_DAYS = 90
@@ -143,9 +143,10 @@ def confirmation_send(*, request: ConfirmRequest, summary: SendSummary | None = 
     subscription = Subscription.objects.select_related("customer").filter(pk=request.subscription_id).first()
     if subscription is None:
         return False
-    confirmations = subscription.deliveries.filter(kind=Delivery.CONFIRM)
+    # Counted per mailbox, whatever its +tags and whichever customer's page asked.
+    confirmations = Delivery.objects.filter(kind=Delivery.CONFIRM, subscription__mailbox=subscription.mailbox)
     if confirmations.filter(created_at__gte=timezone.now() - timedelta(days=1)).count() >= MAX_CONFIRMATIONS_PER_DAY:
-        log.info("subscription %s: confirmation not sent again today", subscription.pk)
+        log.info("subscription %s: no more confirmations to its mailbox today", subscription.pk)
         return False
     # The request's moment names it (a count could repeat once old deliveries are purged).
     period = f"{timezone.now().isoformat()}:{request.choices}"

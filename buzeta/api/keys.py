@@ -25,17 +25,19 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_create(*, name: str, actor: Actor) -> tuple[ApiKey, str]:
-    """A new key and its secret; the secret exists only in the return value."""
+def api_key_create(*, name: str, actor: Actor, scope: str = ApiKey.Scope.READ) -> tuple[ApiKey, str]:
+    """A new key and its secret; the secret exists only in the return value. Read-only unless asked."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ApiKeyError("a key needs a name of 1 to 100 characters")
+    if scope not in ApiKey.Scope.values:
+        raise ApiKeyError(f"a key's scope is {' or '.join(ApiKey.Scope.values)}, not {scope!r}")
     prefix = secrets.token_hex(4)
     secret = f"bze_{prefix}_{secrets.token_urlsafe(32)}"
     try:
         with transaction.atomic():
-            key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_digest(secret))
-            audit_record(actor=actor, action="created", obj=key)
+            key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_digest(secret), scope=scope)
+            audit_record(actor=actor, action="created", obj=key, changes={"scope": [None, scope]})
     except IntegrityError:
         raise ApiKeyError(f"a key named {name!r} already exists") from None
     return key, secret

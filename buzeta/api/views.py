@@ -1,39 +1,54 @@
 """The JSON API under /api/v1/ (interface §8). Key in X-API-Key; one envelope; JSON errors.
 
-django-ninja builds the OpenAPI document at /api/v1/openapi.json from these
-functions, so it always matches what is served.
+django-ninja builds the OpenAPI document at /api/v1/openapi.json from these functions and
+buzeta.api.schemas, so it always matches what is served. Keys have a scope (buzeta.api.auth):
+customers, their links and status refreshes need `manage`; the rest `read`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django_ratelimit.core import get_usage, is_ratelimited
+from django.utils.dateparse import parse_datetime
 from django_ratelimit.exceptions import Ratelimited
-from ninja import NinjaAPI, Path, Query, Schema, Status
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestInvalid
-from ninja.security import APIKeyHeader
-from pydantic import ConfigDict, Field
 
 from audit.services import Actor
-from buzeta.api.keys import api_key_verify
-from buzeta.models import ApiKey
+from buzeta.api.auth import KeyAuth, OutOfScope, Revoked
+from buzeta.api.schemas import (
+    AUTHED,
+    CUSTOMER_ERRORS,
+    ERRORS,
+    QUERY_ERRORS,
+    REPORT_ERRORS,
+    CustomerIn,
+    CustomerNew,
+    CustomerPatch,
+    ErrorOut,
+    Filters,
+    HealthOut,
+    IsoDateTime,
+    Limit,
+    LinkId,
+    Offset,
+    Since,
+)
 from buzeta.operations.health import health_check
-from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
-from customers.models import Customer
+from customers.models import DISPLAY_NAME_TAKEN_CODE, NO_ACCOUNT_NAME_CODE, Customer
 from customers.selectors import customer_by_link
-from customers.services import customer_create, customer_delete, customer_update
+from customers.services import customer_create, customer_delete, customer_replace, customer_update
 from reports.exports import export_response
-from reports.filters import MAX_FILTER_VALUES, FilterError, ReportFilters
+from reports.filters import FilterError, ReportFilters
 from reports.history_selectors import eta_changes_for_customer
 from reports.jobs import job_start_or_join
+from reports.models import ReportJob
 from reports.report import ReportUnavailable, report_as_data, report_meta
 from reports.selectors import job_by_id
 from reports.services import job_status, report_for_export
@@ -54,36 +69,6 @@ CODES = {
 }
 
 
-class Revoked(Exception):
-    pass
-
-
-class KeyAuth(APIKeyHeader):
-    param_name = "X-API-Key"
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> ApiKey | None:
-        if not key:
-            return None
-        # Guessing keys: an address that sent too many wrong ones is refused before any key is checked.
-        wrong_keys = {"group": "api-bad-key", "key": "ip", "rate": settings.RATELIMIT_API_BAD_KEYS}
-        usage = get_usage(request, **wrong_keys)
-        if usage and usage["count"] >= usage["limit"]:
-            raise Ratelimited
-        api_key = api_key_verify(key)
-        if api_key is None:
-            get_usage(request, **wrong_keys, increment=True)
-            prefix = key.split("_")[1] if key.count("_") >= 2 else ""
-            if prefix and ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=False).exists():
-                raise Revoked
-            return None
-        limited = is_ratelimited(
-            request, group="api", key=lambda _g, _r: api_key.prefix, rate=settings.RATELIMIT_API, increment=True
-        )
-        if limited:
-            raise Ratelimited
-        return api_key
-
-
 api = NinjaAPI(
     title="BuzETA API",
     version="1",
@@ -92,6 +77,8 @@ api = NinjaAPI(
     auth=KeyAuth(),
     docs_url=None,
 )
+# Customers, their links and status refreshes: keys of scope `manage` only.
+MANAGE = KeyAuth(manage=True)
 
 
 def error(request: HttpRequest, status: int, message: str, **extra) -> HttpResponse:
@@ -106,6 +93,11 @@ def _unauthorised(request, exc):
 @api.exception_handler(Revoked)
 def _revoked(request, exc):
     return error(request, 403, "This API key has been revoked.")
+
+
+@api.exception_handler(OutOfScope)
+def _out_of_scope(request, exc):
+    return error(request, 403, "This API key may only read; customers and their links need a key of scope manage.")
 
 
 @api.exception_handler(Ratelimited)
@@ -130,7 +122,14 @@ def _too_big(request, exc):
 @api.exception_handler(ValidationError)
 def _model_invalid(request, exc):
     fields = {key: " ".join(messages) for key, messages in exc.message_dict.items()}
+    if _codes(exc) == {DISPLAY_NAME_TAKEN_CODE}:
+        # Well-formed input that another customer's name refuses.
+        return error(request, 409, "Another customer has this name.", fields=fields)
     return error(request, 400, "The request is not valid.", fields=fields)
+
+
+def _codes(exc: ValidationError) -> set[str | None]:
+    return {e.code for errors in getattr(exc, "error_dict", {}).values() for e in errors}
 
 
 @api.exception_handler(Http404)
@@ -147,78 +146,6 @@ def _http_error(request, exc):
 @api.exception_handler(ReportUnavailable)
 def _upstream(request, exc):
     return error(request, exc.http_status, exc.message)
-
-
-# --- schemas -----------------------------------------------------------------------------------------
-
-# No NUL or other control characters anywhere: PostgreSQL refuses NUL in text, and none belongs in
-# a name or a filter. A name must also hold something besides spaces (names are stored stripped).
-_PLAIN = r"[^\x00-\x1f\x7f]"
-PLAIN_TEXT = f"^{_PLAIN}*$"
-NAME_TEXT = rf"^{_PLAIN}*[^\s\x00-\x1f\x7f]{_PLAIN}*$"
-MAX_OFFSET = 1_000_000
-
-Name = Field(min_length=1, max_length=200, pattern=NAME_TEXT)
-AccountName = Field(default="", max_length=200, pattern=PLAIN_TEXT)
-FilterValue = Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)]
-LinkId = Path(..., pattern=f"^{LINK_ID_PATTERN}$", description="The secret id in the customer's link.")
-SINCE = Query(None, description="Only changes detected at or after this ISO date-time.")
-FieldType = Literal[Customer.CUSTOMER_NAME, Customer.CUSTOMER_GROUP]
-
-# The rule the database also holds: a customer has a DD name, a CBR name, or both.
-_HAS_AN_ACCOUNT_NAME = {
-    "anyOf": [
-        {"required": ["dd_name"], "properties": {"dd_name": {"pattern": NAME_TEXT}}},
-        {"required": ["cbr_name"], "properties": {"cbr_name": {"pattern": NAME_TEXT}}},
-    ],
-    "description": "A customer needs a DD name, a CBR name, or both.",
-}
-
-
-class CustomerIn(Schema):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_HAS_AN_ACCOUNT_NAME)
-    display_name: str = Name
-    dd_name: str = AccountName
-    cbr_name: str = AccountName
-    field_type: FieldType = Customer.CUSTOMER_NAME
-    obfuscated_id: str | None = Field(default=None, pattern=LINK_ID_CHOSEN_PATTERN)
-
-
-class CustomerPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NAME_TEXT)
-    dd_name: str | None = Field(default=None, max_length=200, pattern=PLAIN_TEXT)
-    cbr_name: str | None = Field(default=None, max_length=200, pattern=PLAIN_TEXT)
-    field_type: FieldType | None = None
-
-
-class Filters(Schema):
-    status: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
-    group: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
-    supplier: list[FilterValue] = Field(default=[], max_length=MAX_FILTER_VALUES)
-    q: FilterValue = Field(default="", description="Search in order number, reference, item and room.")
-    changed: bool = Field(default=False, description="Only orders whose expected date moved recently.")
-
-
-class ErrorOut(Schema):
-    error: str
-    code: str
-    fields: dict[str, str] | None = Field(default=None, description="Per-field messages, for 400.")
-
-
-class HealthOut(Schema):
-    status: Literal["ok", "unavailable"]
-    db: bool = Field(description="The database answers.")
-    db_write: bool = Field(description="The database takes a write (checked at most every 15 seconds).")
-    disk: bool = Field(description="The data directory takes a write (checked at most every 15 seconds).")
-    time: str
-
-
-# Every error each operation can answer, declared so clients (and the OpenAPI document) know them.
-_AUTHED = frozenset({400, 401, 403, 429})
-ERRORS = {_AUTHED: ErrorOut, 404: ErrorOut}
-# 414: the web server (gunicorn) refuses a request line over 4 KB before the app sees it; filters can make one.
-REPORT_ERRORS = {_AUTHED: ErrorOut, 404: ErrorOut, frozenset({502, 503, 504}): ErrorOut, 414: None}
 
 
 def customer_data(customer: Customer) -> dict:
@@ -257,6 +184,23 @@ def _filters(query: Filters) -> ReportFilters:
         raise HttpError(400, str(exc)) from exc
 
 
+def _since(raw: str | None) -> datetime | None:
+    """An ISO 8601 date-time, in UTC (PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows)."""
+    if raw is None:
+        return None
+    try:
+        moment = parse_datetime(raw.strip())
+        if moment is None:
+            raise ValueError
+        return (timezone.make_aware(moment) if moment.tzinfo is None else moment).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise HttpError(400, "'since' must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+11:00.") from None
+
+
+# Job statuses as the old app's integrations read them: a finished job is "completed".
+API_JOB_STATUSES = {ReportJob.DONE: "completed"}
+
+
 # --- endpoints ------------------------------------------------------------------------------------------
 
 
@@ -274,33 +218,47 @@ def health(request):
     return api.create_response(request, body, status=200 if state.ok else 503)
 
 
-@api.get("/customers", tags=["customers"], response={200: dict, _AUTHED: ErrorOut})
-def customers_list(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+@api.get("/customers", auth=MANAGE, tags=["customers"], response={200: dict, AUTHED: ErrorOut})
+def customers_list(request, limit: int = Limit, offset: int = Offset):
     customers = Customer.objects.order_by("display_name")
     page = [customer_data(c) for c in customers[offset : offset + limit]]
     return envelope(page, count=customers.count(), limit=limit, offset=offset)
 
 
-@api.post("/customers", tags=["customers"], response={201: dict, _AUTHED: ErrorOut, 409: ErrorOut})
-def customers_create(request, payload: CustomerIn):
+@api.post("/customers", auth=MANAGE, tags=["customers"], response={201: dict, AUTHED: ErrorOut, 409: ErrorOut})
+def customers_create(request, payload: CustomerNew):
     if payload.obfuscated_id and customer_by_link(payload.obfuscated_id):
         raise HttpError(409, "A customer with this obfuscated_id already exists.")
     return Status(201, envelope(customer_data(customer_create(actor=_actor(request), **payload.model_dump()))))
 
 
-@api.get("/customers/{obfuscated_id}", tags=["customers"], response={200: dict, **ERRORS})
+@api.get("/customers/{obfuscated_id}", auth=MANAGE, tags=["customers"], response={200: dict, **ERRORS})
 def customers_get(request, obfuscated_id: str = LinkId):
     return envelope(customer_data(_customer(obfuscated_id)))
 
 
-@api.patch("/customers/{obfuscated_id}", tags=["customers"], response={200: dict, **ERRORS})
+@api.put("/customers/{obfuscated_id}", auth=MANAGE, tags=["customers"], response={200: dict, **CUSTOMER_ERRORS})
+def customers_replace(request, payload: CustomerIn, obfuscated_id: str = LinkId):
+    """Every field at once, as the old app's PUT: what is left out takes its default. The link is kept."""
+    customer = _customer(obfuscated_id)
+    return envelope(customer_data(customer_replace(customer=customer, actor=_actor(request), **payload.model_dump())))
+
+
+@api.patch("/customers/{obfuscated_id}", auth=MANAGE, tags=["customers"], response={200: dict, **CUSTOMER_ERRORS})
 def customers_update(request, payload: CustomerPatch, obfuscated_id: str = LinkId):
     customer = _customer(obfuscated_id)
     changes = payload.model_dump(exclude_unset=True, exclude_none=True)
-    return envelope(customer_data(customer_update(customer=customer, actor=_actor(request), **changes)))
+    try:
+        return envelope(customer_data(customer_update(customer=customer, actor=_actor(request), **changes)))
+    except ValidationError as exc:
+        if NO_ACCOUNT_NAME_CODE in _codes(exc):
+            # Blanking the one name the stored customer has: the change is fine, the stored row refuses it.
+            fields = {key: " ".join(messages) for key, messages in exc.message_dict.items()}
+            return error(request, 409, "A customer must keep a DD name or a CBR name.", fields=fields)
+        raise
 
 
-@api.delete("/customers/{obfuscated_id}", tags=["customers"], response={204: None, **ERRORS})
+@api.delete("/customers/{obfuscated_id}", auth=MANAGE, tags=["customers"], response={204: None, **ERRORS})
 def customers_delete(request, obfuscated_id: str = LinkId):
     customer_delete(customer=_customer(obfuscated_id), actor=_actor(request))
     return Status(204, None)
@@ -313,22 +271,12 @@ def reports_get(request, query: Query[Filters], obfuscated_id: str = LinkId):
     return {"data": report_as_data(report), "meta": report_meta(report)}
 
 
-@api.get("/customers/{obfuscated_id}/eta-changes", tags=["reports"], response={200: dict, **ERRORS})
+@api.get("/customers/{obfuscated_id}/eta-changes", tags=["reports"], response={200: dict, **QUERY_ERRORS})
 def customers_eta_changes(
-    request,
-    obfuscated_id: str = LinkId,
-    since: datetime | None = SINCE,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    request, obfuscated_id: str = LinkId, since: IsoDateTime | None = Since, limit: int = Limit, offset: int = Offset
 ):
     """Every change of the customer's orders' expected dates, newest first: from, to and days (later > 0)."""
-    if since is not None:
-        try:
-            # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows (+19:56).
-            since = (timezone.make_aware(since) if since.tzinfo is None else since).astimezone(UTC)
-        except (OverflowError, ValueError) as exc:
-            raise HttpError(400, "'since' is out of range.") from exc
-    changes = eta_changes_for_customer(_customer(obfuscated_id), since=since)
+    changes = eta_changes_for_customer(_customer(obfuscated_id), since=_since(since))
     page = [
         {
             "instance": change.order.instance,
@@ -353,10 +301,14 @@ def reports_generate(request, obfuscated_id: str = LinkId):
 
 @api.get("/jobs/{job_id}", tags=["reports"], response={200: dict, **ERRORS})
 def jobs_get(request, job_id: str):
+    """The job's progress. Also in the old app's words: `job_id`, `done` (finished, either way) and
+    `status` "completed" for a finished report ("queued", "running" or "failed" otherwise)."""
     job = job_by_id(job_id)
     if job is None:
         raise Http404("No such job.")
-    return envelope(job_status(job))
+    state = job_status(job)
+    status = API_JOB_STATUSES.get(state["status"], state["status"])
+    return envelope({**state, "job_id": str(job.pk), "status": status, "done": not job.is_live})
 
 
 @api.get("/reports/{obfuscated_id}/download", tags=["reports"], response={200: None, **REPORT_ERRORS})
@@ -368,13 +320,13 @@ def reports_download(
     return export_response(request, format, report, customer=customer)
 
 
-@api.get("/statuses", tags=["statuses"], response={200: dict, _AUTHED: ErrorOut})
+@api.get("/statuses", tags=["statuses"], response={200: dict, AUTHED: ErrorOut})
 def statuses_list(request):
     rows = StatusMapping.objects.values("odata_status", "custom_status", "active")
     return envelope(list(rows), count=len(rows))
 
 
-@api.post("/statuses/refresh", tags=["statuses"], response={200: dict, _AUTHED: ErrorOut})
+@api.post("/statuses/refresh", auth=MANAGE, tags=["statuses"], response={200: dict, AUTHED: ErrorOut})
 def statuses_refresh_now(request):
     result = statuses_refresh(actor=_actor(request))
     return envelope({"added": result.added, "seen": result.seen, "failed": result.failed})

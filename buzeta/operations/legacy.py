@@ -21,7 +21,7 @@ from django.db import transaction
 from audit.services import Actor, audit_record, changes_between
 from buzeta.staff.roles import ROLE_ADMIN, ROLE_USER
 from customers.links import LINK_ID_PATTERN
-from customers.models import Customer
+from customers.models import Customer, display_name_from
 from customers.services import customer_free_display_name, customer_save
 from statuses.models import StatusMapping
 from statuses.services import status_mapping_save
@@ -117,7 +117,7 @@ def _customers(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
         field_type = FIELD_TYPES.get(_clean(row["field_type"]).lower())
         if field_type is None:
             raise LegacyImportError(f"{where}: unknown field_type {row['field_type']!r}")
-        display_name = _clean(row.get("display_name")) or dd_name or cbr_name
+        display_name = _clean(row.get("display_name")) or display_name_from(dd_name, cbr_name)
         customers.append(
             {
                 "obfuscated_id": obfuscated_id,

@@ -128,7 +128,7 @@ def test_refreshing_statuses_from_the_admin_is_recorded(personas):
 
 def test_api_keys_made_and_revoked_in_the_admin_are_recorded(personas):
     alice = as_user(personas["alice"])
-    alice.post("/admin/buzeta/apikey/add/", {"name": "chat-bot"})
+    alice.post("/admin/buzeta/apikey/add/", {"name": "chat-bot", "scope": "read"})
     key = AuditEvent.objects.get(action="created", object_type="apikey")
     assert key.actor_name == "alice@example.com" and key.object_repr.startswith("chat-bot")
     alice.post("/admin/buzeta/apikey/", {"action": "revoke", "_selected_action": [key.object_id]})
@@ -140,7 +140,7 @@ def test_api_keys_made_and_revoked_in_the_admin_are_recorded(personas):
 
 @pytest.fixture
 def api(db) -> Client:
-    return Client(HTTP_X_API_KEY=api_key_create(name="crm-sync", actor=TEST_ACTOR)[1])
+    return Client(HTTP_X_API_KEY=api_key_create(name="crm-sync", actor=TEST_ACTOR, scope="manage")[1])
 
 
 def post_json(client, path, body, method="post"):

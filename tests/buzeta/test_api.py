@@ -25,7 +25,7 @@ ROW = order_line(
 
 @pytest.fixture
 def key(db):
-    return api_key_create(name="chat-bot", actor=TEST_ACTOR)
+    return api_key_create(name="chat-bot", actor=TEST_ACTOR, scope="manage")
 
 
 @pytest.fixture
@@ -140,9 +140,8 @@ def test_a_customer_can_be_created_with_a_given_id(api):
         ('{"display_name": "X", "dd_name": ', "body"),  # malformed JSON
         ({"display_name": 5, "dd_name": "X"}, "display_name"),  # wrong type
         ({"display_name": "X", "dd_name": "X", "cost": 1}, "cost"),  # unknown field
-        ({"dd_name": "X"}, "display_name"),  # missing
-        ({"display_name": "X"}, "__all__"),  # neither DD nor CBR name
-        ({"display_name": "Northside", "dd_name": "Y"}, "display_name"),  # duplicate name
+        ({"display_name": "X"}, "body"),  # neither DD nor CBR name: the schema says so
+        ({"display_name": "X\r\nBcc: x", "dd_name": "X"}, "display_name"),  # a line break
         ({"display_name": "X", "dd_name": "X", "field_type": "Customer"}, "field_type"),
         ({"display_name": "X" * 201, "dd_name": "X"}, "display_name"),
     ],
@@ -163,17 +162,27 @@ def test_bodies_over_1_mb_are_refused(api, northside):
     assert Customer.objects.count() == 1
 
 
-def test_a_bad_patch_changes_nothing(api, northside):
-    response = api.patch(
-        f"/api/v1/customers/{northside.obfuscated_id}", json.dumps({"dd_name": ""}), content_type="application/json"
-    )
-    assert response.status_code == 400
+def test_a_patch_that_would_leave_no_name_is_refused_and_changes_nothing(api, northside):
+    path = f"/api/v1/customers/{northside.obfuscated_id}"
+    both = api.patch(path, json.dumps({"dd_name": "", "cbr_name": " "}), content_type="application/json")
+    assert both.status_code == 400  # the schema says so
+    last = api.patch(path, json.dumps({"dd_name": ""}), content_type="application/json")
+    assert last.status_code == 409 and last.json()["code"] == "CONFLICT"  # the stored customer says so
     northside.refresh_from_db()
     assert northside.dd_name == "Northside"
 
 
+def test_a_duplicate_display_name_is_a_conflict(api, northside):
+    created = post(api, "/api/v1/customers", {"display_name": "NORTHSIDE", "dd_name": "Y"})
+    assert created.status_code == 409 and "display_name" in created.json()["fields"]
+    other = post(api, "/api/v1/customers", {"display_name": "Other", "dd_name": "Y"}).json()["data"]
+    path = f"/api/v1/customers/{other['obfuscated_id']}"
+    renamed = api.patch(path, json.dumps({"display_name": "northside"}), content_type="application/json")
+    assert renamed.status_code == 409 and renamed.json()["code"] == "CONFLICT"
+
+
 def test_wrong_methods_get_405_json(api, northside):
-    response = api.put(f"/api/v1/customers/{northside.obfuscated_id}")
+    response = api.post(f"/api/v1/customers/{northside.obfuscated_id}")
     assert response.status_code == 405
     assert response.json() == {"error": "Method not allowed.", "code": "METHOD_NOT_ALLOWED"}
 
@@ -222,7 +231,8 @@ def test_generate_returns_a_job_that_can_be_followed(api, northside):
 
     job_run(job_id)
     status = api.get(f"/api/v1/jobs/{job_id}").json()["data"]
-    assert status["status"] == "done" and status["pct"] == 100 and status["report_url"] == f"/report/{job_id}"
+    assert status["status"] == "completed" and status["done"] is True and status["job_id"] == job_id
+    assert status["pct"] == 100 and status["report_url"] == f"/report/{job_id}"
     assert ReportJob.objects.count() == 1
 
 
@@ -270,6 +280,7 @@ EXPECTED = {
     ("get", "/api/v1/customers"),
     ("post", "/api/v1/customers"),
     ("get", "/api/v1/customers/{obfuscated_id}"),
+    ("put", "/api/v1/customers/{obfuscated_id}"),
     ("patch", "/api/v1/customers/{obfuscated_id}"),
     ("get", "/api/v1/customers/{obfuscated_id}/eta-changes"),
     ("delete", "/api/v1/customers/{obfuscated_id}"),
@@ -327,9 +338,9 @@ def test_nul_bytes_in_paths_and_filters_are_a_400(api, path):
     assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
 
 
-def test_blank_names_are_refused_by_the_schema(api):
+def test_a_blank_display_name_is_taken_from_the_names(api):
     response = api.post("/api/v1/customers", {"display_name": "   ", "dd_name": "X"}, content_type="application/json")
-    assert response.status_code == 400 and "display_name" in response.json()["fields"]
+    assert response.status_code == 201 and response.json()["data"]["display_name"] == "X"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/customers/x/y/z", "/api/nope"])

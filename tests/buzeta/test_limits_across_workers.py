@@ -75,7 +75,7 @@ def test_report_pages_are_limited_per_address_across_all_workers(server, cached_
 
 
 def test_api_keys_are_limited_across_workers_and_wrong_keys_are_throttled(server, cached_customer):
-    _, secret = api_key_create(name="integration", actor=TEST_ACTOR)
+    _, secret = api_key_create(name="integration", actor=TEST_ACTOR, scope="manage")
     good = [requests.get(f"{server}/api/v1/customers", headers={"X-API-Key": secret}, timeout=10) for _ in range(40)]
     counts = statuses(good)
     assert LIMIT - TOLERANCE <= counts.get(200, 0) <= LIMIT + TOLERANCE, counts

@@ -46,10 +46,11 @@ def test_signing_up_sends_only_a_confirmation_with_both_parts_and_one_click_unsu
     assert message["To"] == ANN and message["From"] == "BuzETA <eta@blinds.example>"
     assert message["Subject"] == "Confirm e-mail updates for Northside Window Co's orders"
     unsubscribe = unsubscribe_link(message)
-    assert unsubscribe.startswith(f"https://eta.blinds.example/{customer.obfuscated_id}/subscriptions/unsubscribe/")
+    assert unsubscribe.startswith("https://eta.blinds.example/subscriptions/unsubscribe/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text, html = smtp_inbox.text(message), smtp_inbox.html(message)
-    assert f"https://eta.blinds.example/{customer.obfuscated_id}" in text
+    # Nobody has confirmed this address yet: nothing in the e-mail opens the customer's orders.
+    assert customer.obfuscated_id not in message.as_string()
     assert "when an order's date changes" in text and "every Monday" in text
     assert [a["href"] for a in elements(html, "a") if "/confirm/" in a["href"]] == [confirmation_link(smtp_inbox)]
     subscription = Subscription.objects.get()
@@ -173,8 +174,9 @@ def test_a_regenerated_customer_link_invalidates_the_links_in_sent_emails(client
     confirm = path_of(confirmation_link(smtp_inbox))
     unsubscribe = path_of(unsubscribe_link(smtp_inbox.messages[0]))
     new_id = customer_regenerate_link(customer=customer, actor=Actor.for_command("pytest"))
-    assert client.post(confirm).status_code == 404
-    assert client.post(unsubscribe).status_code == 404
+    assert client.post(confirm).status_code == 400 and "no longer valid" in client.post(confirm).content.decode()
+    assert client.post(unsubscribe).status_code == 400
+    assert new_id not in client.post(confirm).content.decode() + client.post(unsubscribe).content.decode()
     # The old token under the new link is no better: tokens are bound to the link they were made for.
     token = confirm.rsplit("/", 1)[1]
     assert client.post(f"/{new_id}/subscriptions/confirm/{token}").status_code == 400
@@ -225,3 +227,51 @@ def test_addresses_never_reach_the_logs(client, customer, smtp_inbox, caplog):
     client.post(path_of(confirmation_link(smtp_inbox)))
     ours = [r for r in caplog.records if r.name != "mail.log"]  # mail.log: the test's SMTP server
     assert ours and not [r for r in ours if "builder.example" in r.getMessage()]
+
+
+# --- privacy: an unconfirmed address learns nothing; caps count the mailbox ------------------------------
+
+
+def test_an_unconfirmed_address_reaches_nothing_that_names_the_customers_link(client, customer, smtp_inbox):
+    subscribe(client, customer)
+    [message] = smtp_inbox.messages
+    assert customer.obfuscated_id not in message.as_string()
+    confirm_path = path_of(confirmation_link(smtp_inbox))
+    unsubscribe_path = path_of(unsubscribe_link(message))
+    visitor = Client()  # the owner of a mistyped address, following the links in the e-mail
+    for path in (confirm_path, unsubscribe_path):
+        assert customer.obfuscated_id not in visitor.get(path).content.decode()
+    expired = visitor.get(confirm_path.replace("/confirm/", "/confirm/9") + "x")
+    assert expired.status_code == 400 and customer.obfuscated_id not in expired.content.decode()
+    assert customer.obfuscated_id not in visitor.post(unsubscribe_path).content.decode()
+
+
+def test_the_customers_link_comes_with_the_confirmation(client, customer, smtp_inbox):
+    subscribe(client, customer)
+    confirmed = Client().post(path_of(confirmation_link(smtp_inbox)))
+    assert confirmed.status_code == 200
+    assert f'href="/{customer.obfuscated_id}"' in confirmed.content.decode()
+
+
+def test_links_sent_under_the_customers_link_still_work(client, customer, smtp_inbox):
+    from notifications.links import ConfirmRequest, confirm_token, unsubscribe_token
+
+    subscribe(client, customer)
+    subscription = Subscription.objects.get()
+    token = confirm_token(customer, ConfirmRequest(subscription.pk, True, False))
+    assert Client().post(f"/{customer.obfuscated_id}/subscriptions/confirm/{token}").status_code == 200
+    assert Subscription.objects.get().confirmed_at is not None
+    old_unsubscribe = (
+        f"/{customer.obfuscated_id}/subscriptions/unsubscribe/{unsubscribe_token(customer, subscription.pk)}"
+    )
+    assert Client().post(old_unsubscribe).status_code == 200
+    assert not Subscription.objects.exists()
+
+
+def test_plus_tags_do_not_multiply_the_confirmations_one_mailbox_gets(client, customer, smtp_inbox, make_customer):
+    other = make_customer(display_name="Other", dd_name="Other")
+    for n in range(4):
+        subscribe(client, customer, email=f"Ann+tag{n}@Builder.example")
+        subscribe(client, other, email=f"ann+x{n}@builder.example")
+    assert len(smtp_inbox.messages) == 3  # MAX_CONFIRMATIONS_PER_DAY for the mailbox ann@builder.example
+    assert Subscription.objects.filter(mailbox="ann@builder.example").count() == 8
