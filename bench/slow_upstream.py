@@ -92,9 +92,11 @@ def main() -> None:
     }
     manage = [sys.executable, "manage.py"]
     for step in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"], ["seed_demo"], ["prewarm_cache"]):
+        # seed_demo refuses to run outside development: the demo customers are made as in `make run`.
+        seeding = {"APP_ENV": "development", "DEMO_ADMIN_PASSWORD": "bench-admin-pass"} if step == ["seed_demo"] else {}
         subprocess.run(
             [*manage, *step],
-            env={**env, "DEMO_ADMIN_PASSWORD": "bench-admin-pass"},
+            env={**env, **seeding},
             cwd=ROOT,
             check=True,
             capture_output=True,

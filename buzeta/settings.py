@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from email.utils import formataddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "buzeta.context_processors.brand",
             ],
         },
     },
@@ -179,6 +181,12 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
+# Branding (interface §15): who the customer buys from, and how to reach them, on the customer
+# page, every e-mail and the error pages.
+BUZ_COMPANY_NAME = env_str("BUZ_COMPANY_NAME", "BuzETA")
+BUZ_CONTACT_EMAIL = env_str("BUZ_CONTACT_EMAIL")
+BUZ_CONTACT_PHONE = env_str("BUZ_CONTACT_PHONE")
+
 # E-mail: SMTP when EMAIL_URL or EMAIL_HOST is set (Django's usual EMAIL_* variables);
 # otherwise development writes each message to a file under var/mail/.
 EMAIL_URL = env_str("EMAIL_URL")
@@ -213,7 +221,7 @@ elif IS_DEVELOPMENT:
 else:
     # Nothing to send with: the subscribe form is hidden (NOTIFICATIONS_ENABLED) and nothing is queued.
     EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BuzETA <no-reply@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", formataddr((BUZ_COMPANY_NAME, "no-reply@localhost")))
 
 # --- Caches and rate limits ------------------------------------------------------
 
@@ -362,6 +370,9 @@ VIEW_COUNT_FLUSH_SECONDS = env_int("VIEW_COUNT_FLUSH_SECONDS", 30, minimum=0)
 # allowed. Anything else, and anything matching the deny pattern in
 # reports/exports.py (costs, prices, margins, keys, notes, barcodes…), never leaves.
 BUZ_EXPORT_EXTRA_COLUMNS = env_list("BUZ_EXPORT_EXTRA_COLUMNS", ["Customer", "Qty", "Location"])
+# A printout of the full report holds at most this many orders; past it, it says how many it
+# leaves out and points to the Excel download.
+BUZ_PRINT_MAX_ORDERS = env_int("BUZ_PRINT_MAX_ORDERS", 2000, minimum=1)
 # Built exports kept on disk for repeat downloads (reports/kept_exports.py): at most this many
 # per customer and in all, least recently used out first.
 BUZ_EXPORTS_KEPT_PER_CUSTOMER = env_int("BUZ_EXPORTS_KEPT_PER_CUSTOMER", 10, minimum=1)
@@ -424,8 +435,9 @@ STORAGES = {
 
 Q_CLUSTER = {
     "name": "buzeta",
-    # REDIS_URL moves the queue to Redis; without it the database is the broker.
-    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
+    # REDIS_URL moves the queue to Redis; without it the database is the broker, which the
+    # web process wakes when it queues a job (reports/broker.py).
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default", "broker_class": "reports.broker.WakeableOrm"}),
     "workers": env_int("Q_WORKERS", 2, minimum=1),
     "timeout": REPORT_JOB_TIMEOUT_SECONDS,
     "retry": REPORT_JOB_TIMEOUT_SECONDS + 30,

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 
 from buzeta.middleware import wants_json
+from reports.wording import brand
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": "Something went wrong on our side.", "code": "SERVER_ERROR"}, status=500)
     # No context processors: whatever broke (the database?) must not break the error page too.
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+    return HttpResponse(loader.get_template("500.html").render({"brand": brand()}), status=500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -23,6 +23,7 @@ from reports.models import EtaChange
 from reports.page import days_from_today, short_date
 from reports.report import CachedRowsGone, ReportUnavailable, business_tz, report_from_results, report_peek
 from reports.rules import OrderBlock
+from reports.wording import brand, move_words
 
 DIGEST_DAYS = 14
 
@@ -50,15 +51,8 @@ class MovedOrder:
 
     @property
     def words(self) -> str:
-        """`Moved from Thu 26 Nov to Thu 3 Dec (7 days later)`: in words, never by colour alone."""
-        if self.days == 0:
-            return f"Date changed, then back to {short_date(self.to_eta)}"
-        verb = "Moved" if self.days > 0 else "Brought forward"
-        count = abs(self.days)
-        return (
-            f"{verb} from {short_date(self.from_eta)} to {short_date(self.to_eta)} "
-            f"({count} day{'s' if count != 1 else ''} {'later' if self.days > 0 else 'earlier'})"
-        )
+        """`Moved from Thu 26 Nov to Thu 3 Dec — 7 days later`, as the customer page says it."""
+        return move_words(self.from_eta, self.to_eta, day=short_date)
 
 
 @dataclass
@@ -137,6 +131,7 @@ def _message(
     context = {
         **context,
         "customer_name": customer.display_name,
+        "brand": brand(),
         "report_url": report_url(customer) if with_report_link else "",
         "unsubscribe_url": unsubscribe_url(customer, subscription.pk),
     }

@@ -38,6 +38,20 @@ def lease_renew(key: str, owner: str, *, ttl_seconds: float) -> None:
     FetchLease.objects.filter(key=key, owner=owner).update(expires_at=timezone.now() + timedelta(seconds=ttl_seconds))
 
 
+def lease_renewer(key: str, owner: str, *, ttl_seconds: float, request_seconds: float):
+    """What to call before each HTTP request of a fetch: renews the lease only when what is left of
+    it may not cover one more request (the first request, just after taking it, costs no write)."""
+    renewed_at = time.monotonic()
+
+    def before_request() -> None:
+        nonlocal renewed_at
+        if time.monotonic() - renewed_at > ttl_seconds - request_seconds:
+            lease_renew(key, owner, ttl_seconds=ttl_seconds)
+            renewed_at = time.monotonic()
+
+    return before_request
+
+
 def lease_release(key: str, owner: str) -> None:
     FetchLease.objects.filter(key=key, owner=owner).delete()
 

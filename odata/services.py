@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from odata.client import get_client
 from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
-from odata.leases import lease_acquire, lease_release, lease_renew, lease_wait
+from odata.leases import lease_acquire, lease_release, lease_renewer, lease_wait
 from odata.memo import WeightedMemo
 from odata.models import UpstreamCache
 from odata.signals import live_rows_fetched
@@ -235,8 +235,9 @@ def _fetch_single_flight(target: FetchTarget, key: str) -> FetchResult:
     ttl = settings.FETCH_LEASE_SECONDS
     for _ in range(3):
         if lease_acquire(key, owner, ttl_seconds=ttl):
+            renew = lease_renewer(key, owner, ttl_seconds=ttl, request_seconds=settings.BUZ_FETCH_BUDGET_SECONDS)
             try:
-                return _fetch_live(target, key, renew=lambda: lease_renew(key, owner, ttl_seconds=ttl))
+                return _fetch_live(target, key, renew=renew)
             finally:
                 lease_release(key, owner)
         # Someone else is fetching this key: wait for them and share their outcome.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import partial
@@ -20,14 +21,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
-from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from reports.kept_exports import export_key, kept_export
-from reports.rules import OrderBlock, ReportLine, format_date, line_number, text
+from reports.rules import MONTHS, OrderBlock, ReportLine, line_number, text
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -113,10 +113,18 @@ def export_rows(orders: Iterable[OrderBlock], columns: list[str]) -> Iterator[li
 
 
 def export_filename(customer_name: str, extension: str) -> str:
-    """`<customer>-open-orders-<YYYY-MM-DD>.<ext>`, dated in the business time zone; header-safe."""
+    """`<Customer-Name>-open-orders-<YYYY-MM-DD>.<ext>`, dated in the business time zone; header-safe.
+
+    The customer's name keeps its capitals, as the old app's files did (macros open them by name)."""
     today = timezone.localdate(timezone=timezone.get_default_timezone())
-    name = slugify(customer_name) or "customer"
+    ascii_name = unicodedata.normalize("NFKD", customer_name).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-") or "customer"
     return f"{name[:60]}-open-orders-{today.isoformat()}.{extension}"
+
+
+def export_date(day: date) -> str:
+    """`01 Jan 2025`: the old app's export dates (two-digit day), which spreadsheets built on its files read."""
+    return f"{day.day:02d} {MONTHS[day.month - 1]} {day.year}"
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -131,7 +139,7 @@ class _Line:
 
 def _csv_cell(value: Any) -> str:
     if isinstance(value, date):
-        return format_date(value)
+        return export_date(value)
     if value is None:
         return ""
     return neutralise(str(value))
@@ -151,7 +159,7 @@ def csv_chunks(orders: Iterable[OrderBlock], columns: list[str]) -> Iterator[str
 def xlsx_write(orders: Iterable[OrderBlock], columns: list[str], output: IO[bytes]) -> None:
     """The workbook into `output`, in openpyxl's write-only (streaming) mode."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Open orders")
+    sheet = workbook.create_sheet("Report")  # the old app's sheet name: macros and lookups use it
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS.get(column, 14)
@@ -170,7 +178,7 @@ def xlsx_write(orders: Iterable[OrderBlock], columns: list[str], output: IO[byte
     for name in DATE_COLUMNS:
         if name in columns:
             date_cells[columns.index(name)] = cell = WriteOnlyCell(sheet)
-            cell.number_format = "d mmm yyyy"
+            cell.number_format = "dd mmm yyyy"
     for row in export_rows(orders, columns):
         # A blank is no cell at all (openpyxl writes nothing for None), not an empty string.
         values: list[Any] = [(neutralise(v) if v else None) if isinstance(v, str) else v for v in row]

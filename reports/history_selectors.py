@@ -29,7 +29,7 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
     by_instance: dict[str, list[str]] = {}
     for order in orders:
         by_instance.setdefault(order.instance, []).append(order.ref_no)
-    fields = ("ref_no", "first_eta", "current_eta", "previous_eta", "eta_changed_at")
+    fields = ("ref_no", "first_eta", "current_eta", "previous_eta", "eta_changed_at", "first_seen_at")
     records: dict[tuple[str, str], tuple] = {}
     for instance, refs in by_instance.items():
         for chunk in chunks(refs):
@@ -43,7 +43,7 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
         if record is None:
             attached.append(order)
             continue
-        _, first_eta, current_eta, previous_eta, changed_at = record
+        _, first_eta, current_eta, previous_eta, changed_at, first_seen_at = record
         # The move is only told when the page shows the date history moved to (a cached page may be older).
         same = current_eta == order.eta and previous_eta is not None and changed_at is not None
         attached.append(
@@ -53,6 +53,7 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
                 previous_eta=previous_eta if same else None,
                 eta_changed_on=timezone.localtime(changed_at, tz).date() if same else None,
                 moved_recently=same and changed_at >= recent_since,
+                tracked_since=timezone.localtime(first_seen_at, tz).date(),
             )
         )
     return attached

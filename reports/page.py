@@ -2,27 +2,34 @@
 
 Plain data for the template: the next delivery, the stages, one calm line about
 how old the data is, the menus, and the orders of the current page (filtered and
-searched on the server, so a huge customer's first screen stays small).
+searched on the server, so a huge customer's first screen stays small). A page holds
+up to 100 orders, so most customers' page is their whole list (and prints whole); the
+printable full report is /sync/ (`page=None`), bounded in print by BUZ_PRINT_MAX_ORDERS.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from reports.filters import SEARCH_KEY
 from reports.history_selectors import change_window_start
 from reports.report import Report, SourceInfo, account_label, business_tz, time_text
-from reports.rules import MONTHS, OrderBlock, format_date
+from reports.rules import MONTHS, OrderBlock, ReportLine, format_date
+from reports.wording import move_words
 
 # A page holds whole orders: up to this many, and stops adding orders past this many lines.
-PAGE_MAX_ORDERS = 25
-PAGE_MAX_LINES = 250
+PAGE_MAX_ORDERS = 100
+PAGE_MAX_LINES = 1000
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -92,17 +99,21 @@ class Pager:
 class ReportPage:
     """What the customer page shows of `report`; `page=None` shows every order (the printable /sync/ page)."""
 
-    def __init__(self, report: Report, *, query: list[tuple[str, str]], page: int | None = 1) -> None:
+    def __init__(
+        self, report: Report, *, query: list[tuple[str, str]], page: int | None = 1, printing: bool = False
+    ) -> None:
         self.report = report
         self.query = query  # the filters, under today's names, for links
         self.page_number = page
+        self.printing = printing  # the full report asked for to print: bounded by BUZ_PRINT_MAX_ORDERS
         self.today = timezone.localdate(timezone=business_tz())
 
     # --- the answer first ------------------------------------------------------------------------
 
     @cached_property
     def next_delivery(self) -> NextDelivery | None:
-        dated = [o for o in self.report.orders if o.eta]
+        """The soonest of the orders shown: with a filter on, of those it keeps (none: no card)."""
+        dated = [o for o in self.report.visible_orders if o.eta]
         if not dated:
             return None
         upcoming = [o for o in dated if o.eta >= self.today]
@@ -115,20 +126,39 @@ class ReportPage:
         return sum(1 for o in self.report.orders if o.moved_recently)
 
     @cached_property
-    def moves_since(self) -> str:
-        return format_date(timezone.localtime(change_window_start(), business_tz()).date())
+    def moves_window(self) -> str:
+        """Which moves the page counts, in words: `in the last 14 days`, or `since we started tracking
+        on 7 Dec 2026` when that is later (a move cannot be known from before)."""
+        window_start = timezone.localtime(change_window_start(), business_tz()).date()
+        tracked = [o.tracked_since for o in self.report.orders if o.tracked_since]
+        started = min(tracked) if tracked else self.today
+        if started > window_start:
+            return f"since we started tracking on {format_date(started)}"
+        return f"in the last {settings.BUZ_ETA_CHANGE_DAYS} days"
 
     @property
     def changed_query(self) -> str:
         return urlencode({"changed": "recent"})
 
     def move_text(self, order: OrderBlock) -> str:
-        """`Moved from 12 Dec 2026 to 19 Dec 2026, 3 days ago` (or `Brought forward…`); blank if not recent."""
+        """`Moved from 12 Dec 2026 to 19 Dec 2026 — 7 days later, 3 days ago`; blank if not recent."""
         if not order.moved_recently or not order.previous_eta or not order.eta:
             return ""
-        verb = "Moved" if order.moved_later else "Brought forward"
-        when = days_from_today(order.eta_changed_on, self.today)
-        return f"{verb} from {format_date(order.previous_eta)} to {format_date(order.eta)}, {when}"
+        return f"{move_words(order.previous_eta, order.eta)}, {days_from_today(order.eta_changed_on, self.today)}"
+
+    @cached_property
+    def content_version(self) -> str:
+        """Changes exactly when what the page shows could (not when the same data is fetched again):
+        a background refresh that changes nothing leaves the page alone."""
+        return self.report.derived("content", self._content_digest)
+
+    def _content_digest(self) -> str:
+        digest = hashlib.sha256()
+        for order in self.report.orders:
+            digest.update(repr((order.key, order.eta, order.descn, order.previous_eta, order.moved_recently)).encode())
+            for line in order.lines:
+                digest.update(repr((line.line_no, line.item, line.status, line.quantity, line.room)).encode())
+        return digest.hexdigest()[:16]
 
     @cached_property
     def undated_orders(self) -> int:
@@ -226,16 +256,21 @@ class ReportPage:
         if self.search:
             parts.append(f"“{self.search}”")
         if self.report.filters.changed:
-            parts.append(f"a new date since {self.moves_since}")
+            parts.append(f"a new date {self.moves_window}")
         return ", ".join(parts)
 
     # --- the orders of this page ---------------------------------------------------------------------
 
     @cached_property
+    def print_left_out(self) -> int:
+        """Orders past BUZ_PRINT_MAX_ORDERS that a printout of the full report leaves out."""
+        return max(0, len(self.report.visible_orders) - settings.BUZ_PRINT_MAX_ORDERS)
+
+    @cached_property
     def _pages(self) -> list[list[OrderBlock]]:
         orders = self.report.visible_orders
         if self.page_number is None:
-            return [orders]
+            return [orders[: settings.BUZ_PRINT_MAX_ORDERS] if self.printing else orders]
         pages: list[list[OrderBlock]] = [[]]
         lines = 0
         for order in orders:
@@ -285,9 +320,15 @@ class ReportPage:
                     "label": account_label(order.instance) if order.ref_no in ambiguous else "",
                     "all_lines": len(self._all_lines.get(order.key, order.lines)),
                     "moved": self.move_text(order),
+                    "rows": line_rows(order.lines),
                 }
             )
         return shown
+
+    @property
+    def print_query(self) -> str:
+        """The page's filters, for the full report to print (/sync/?…&print=1)."""
+        return urlencode([(k, v) for k, v in self.query if k != "page"] + [("print", "1")])
 
     @cached_property
     def _all_lines(self) -> dict[str, list]:
@@ -300,3 +341,27 @@ class ReportPage:
         for order in self.report.orders:
             accounts.setdefault(order.ref_no, set()).add(order.instance)
         return {ref for ref, instances in accounts.items() if len(instances) > 1}
+
+
+def line_rows(lines: list[ReportLine]) -> SafeString:
+    """An order's lines as table rows. Built here rather than in a template loop: on a page of a
+    hundred orders, the template's per-value lookups were most of the time a cold report took."""
+    return format_html_join(
+        "",
+        '<tr data-line data-status="{}" data-group="{}"><td class="line-no">{}</td>'
+        '<td class="item">{}{}</td><td class="qty">{}</td><td class="room">{}</td>'
+        '<td class="line-status"><span class="status">{}</span></td></tr>',
+        (
+            (
+                line.status,
+                line.group,
+                line.line_no,
+                line.item,
+                format_html(' <span class="group">{}</span>', line.group) if line.group else "",
+                line.quantity,
+                line.room,
+                line.status,
+            )
+            for line in lines
+        ),
+    )

@@ -7,7 +7,7 @@ cache keys); the other modules import what they need of it from here.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -71,16 +71,22 @@ def cached_reason(result: FetchResult) -> str:
 
 
 class ReportUnavailable(Exception):
-    """No data to show: what to tell the customer, and the page's HTTP status."""
+    """No data to show: what to tell the customer, the page's HTTP status, and when to ask again."""
 
-    def __init__(self, message: str, *, http_status: int = 502) -> None:
+    def __init__(self, message: str, *, http_status: int = 502, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.http_status = http_status
+        self.retry_after = retry_after  # seconds, for a Retry-After header
 
     @classmethod
-    def from_error(cls, error: ODataError) -> ReportUnavailable:
-        return cls(upstream_message(error), http_status=error.http_status)
+    def from_error(cls, error: ODataError, *, retry_at: datetime | None = None) -> ReportUnavailable:
+        wait = max(1, int((retry_at - timezone.now()).total_seconds())) if retry_at else DEFAULT_RETRY_SECONDS
+        return cls(upstream_message(error), http_status=error.http_status, retry_after=wait)
+
+
+# When a customer or a tool may ask again after a failure that names no time of its own.
+DEFAULT_RETRY_SECONDS = 60
 
 
 # The words pages and the API use for where an account's part came from (API: meta.sources[].state).
@@ -157,9 +163,7 @@ class Report:
     @property
     def source_summary(self) -> str:
         """live, cached or mixed: where the shown data came from, in one word."""
-        shown = [s for s in self.sources if s.source != Source.NONE]
-        states = {"live" if s.source.is_current else "cached" for s in shown}
-        return states.pop() if len(states) == 1 else "mixed"
+        return source_summary(s.source for s in self.sources)
 
     @property
     def data_as_of(self) -> datetime | None:
@@ -182,6 +186,20 @@ def _source_info(result: FetchResult) -> SourceInfo:
     )
 
 
+def source_summary(sources: Iterable[Source]) -> str:
+    """live, cached or mixed: where the data shown came from, in one word (accounts with none left out)."""
+    states = {"live" if source.is_current else "cached" for source in sources if source != Source.NONE}
+    return states.pop() if len(states) == 1 else "mixed"
+
+
+def results_check(results: list[FetchResult]) -> None:
+    """Raise ReportUnavailable when no account has data (some is enough: the report labels each part)."""
+    if results and not any(r.has_data for r in results):
+        failed = next((r for r in results if r.error), None)
+        error = failed.error if failed else ODataError("no data")
+        raise ReportUnavailable.from_error(error, retry_at=failed.retry_at if failed else None)
+
+
 def report_from_results(
     *, customer: Customer, results: list[FetchResult], filters: ReportFilters | None = None
 ) -> Report:
@@ -190,9 +208,7 @@ def report_from_results(
     Raises ReportUnavailable when no account has data; when only some have,
     the report holds what there is and labels each part.
     """
-    if results and not any(r.has_data for r in results):
-        error = next((r.error for r in results if r.error), None)
-        raise ReportUnavailable.from_error(error or ODataError("no data"))
+    results_check(results)
     orders, version = _orders(results)
     return Report(
         customer_name=customer.display_name,

@@ -130,6 +130,7 @@ class OrderBlock:
     previous_eta: date | None = None
     eta_changed_on: date | None = None  # the business-time day the ETA last changed
     moved_recently: bool = False  # the ETA changed within BUZ_ETA_CHANGE_DAYS
+    tracked_since: date | None = None  # the business-time day ETA history first saw it
 
     @property
     def key(self) -> str:

@@ -16,9 +16,10 @@ from django.urls import reverse
 
 from customers.models import Customer
 from reports.filters import ReportFilters
-from reports.jobs import GENERIC_FAILURE, job_recover_if_stalled, job_start_or_join
+from reports.jobs import GENERIC_FAILURE, job_done_channel, job_recover_if_stalled, job_start_or_join
 from reports.models import ReportJob
 from reports.report import (
+    DEFAULT_RETRY_SECONDS,
     CachedRowsGone,
     FetchResult,
     Report,
@@ -28,11 +29,14 @@ from reports.report import (
     results_from_json,
 )
 from reports.selectors import last_recent_failure_for, live_job_for
+from reports.wakeups import listening
 
-JOB_POLL_SECONDS = 0.2
+# A waiting web thread is woken when its job finishes; it also looks this often on its own.
+JOB_LOOK_SECONDS = 1.0
 STILL_PREPARING = (
     "Your orders are still being prepared: our production system is slow to answer. Please try again in a minute."
 )
+STILL_PREPARING_RETRY_SECONDS = 5
 
 
 @dataclass
@@ -78,52 +82,68 @@ _wait_slots = threading.BoundedSemaphore(max(1, settings.GUNICORN_THREADS // 2))
 
 
 def job_wait(job: ReportJob, *, seconds: float) -> ReportJob:
-    """The job once it has settled, or as it is when `seconds` run out (or no wait slot is free)."""
+    """The job once it has settled, or as it is when `seconds` run out (or no wait slot is free).
+
+    The worker wakes this thread when the job finishes (reports.wakeups); it also looks
+    every JOB_LOOK_SECONDS on its own, in case a wake-up is lost.
+    """
     job.refresh_from_db()
     if not job.is_live or seconds <= 0 or not _wait_slots.acquire(blocking=False):
         return job
     try:
         deadline = time.monotonic() + seconds
-        while job.is_live and time.monotonic() < deadline:
-            time.sleep(min(JOB_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-            job.refresh_from_db()
+        with listening(job_done_channel(job.pk)) as finished:
+            job.refresh_from_db()  # listening now: a finish from here on wakes us
+            while job.is_live and (left := deadline - time.monotonic()) > 0:
+                finished.wait(min(JOB_LOOK_SECONDS, left))
+                job.refresh_from_db()
     finally:
         _wait_slots.release()
     return job
 
 
-def report_within_budget(*, customer: Customer, filters: ReportFilters) -> PagePlan:
-    """The report as live as the fetch policy allows, waiting at most BUZ_WEB_WAIT_SECONDS.
+def report_within_budget(*, customer: Customer, filters: ReportFilters) -> Report:
+    """The whole report as live as the fetch policy allows, waiting at most BUZ_WEB_WAIT_SECONDS.
 
-    Upstream is only ever called by the report job (a worker), never by the
-    web thread: this waits for the job within the budget. Past it, stale data
-    with the job still refreshing it, or the job alone (the loading page).
+    Upstream is only ever called by the report job (a worker), never by the web thread:
+    this waits for the job within the budget (woken when it finishes). Stale data whose
+    refresh does not come in time is still the complete report (its note says how old).
+    With nothing to show in time: StillPreparing (503, Retry-After), never a page without
+    the orders; a failed job: its failure.
     """
     peeks = report_peek(customer=customer)
     if not any(p.needs_live for p in peeks):
-        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters))
+        return report_from_results(customer=customer, results=peeks, filters=filters)
     job = job_wait(job_start_or_join(customer=customer), seconds=settings.BUZ_WEB_WAIT_SECONDS)
     if job.status == ReportJob.DONE:
         try:
-            return PagePlan(report=job_report(job, filters=filters))
+            return job_report(job, filters=filters)
         except CachedRowsGone:  # cleared (clear_cache) between the job and this page
-            raise ReportUnavailable(GENERIC_FAILURE, http_status=503) from None
+            raise StillPreparing(job) from None
     if job.status == ReportJob.FAILED:
-        raise ReportUnavailable(job.error or GENERIC_FAILURE, http_status=job.error_status or 502)
+        raise ReportUnavailable(
+            job.error or GENERIC_FAILURE, http_status=job.error_status or 502, retry_after=DEFAULT_RETRY_SECONDS
+        )
     if _settled(peeks):
-        return PagePlan(report=report_from_results(customer=customer, results=peeks, filters=filters), job=job)
-    return PagePlan(job=job)
+        return report_from_results(customer=customer, results=peeks, filters=filters)
+    raise StillPreparing(job)
+
+
+class StillPreparing(ReportUnavailable):
+    """The job was not done within the budget: 503, ask again in a few seconds (a browser may follow `job`)."""
+
+    def __init__(self, job: ReportJob) -> None:
+        super().__init__(STILL_PREPARING, http_status=503, retry_after=STILL_PREPARING_RETRY_SECONDS)
+        self.job = job
 
 
 def report_for_export(*, customer: Customer, filters: ReportFilters) -> Report:
-    """The data the page would show: cached or stale data as it is, else a fresh fetch within the budget."""
+    """The data the page would show: cached or stale data as it is, else a fresh fetch within the budget
+    (StillPreparing when it does not come in time)."""
     peeks = report_peek(customer=customer)
     if _settled(peeks):
         return report_from_results(customer=customer, results=peeks, filters=filters)
-    plan = report_within_budget(customer=customer, filters=filters)
-    if plan.report is None:
-        raise ReportUnavailable(STILL_PREPARING, http_status=503)
-    return plan.report
+    return report_within_budget(customer=customer, filters=filters)
 
 
 def job_report(job: ReportJob, *, filters: ReportFilters) -> Report:

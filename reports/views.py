@@ -30,6 +30,7 @@ from reports.report import CachedRowsGone, Report, ReportUnavailable
 from reports.selectors import public_job_by_id
 from reports.services import (
     PagePlan,
+    StillPreparing,
     job_report,
     job_status,
     report_for_export,
@@ -86,14 +87,16 @@ def _report_response(
     refresh_job: ReportJob | None = None,
     permanent_url: str = "",
     paged: bool = True,
+    printing: bool = False,
     staff_preview: bool = False,
 ) -> HttpResponse:
     """The report page. `permanent_url`: where the address bar should end (pages reached through a job);
-    `paged=False`: every order on one page (the printable /sync/ report)."""
+    `paged=False`: every order on one page (the /sync/ report); `printing`: that, to print (bounded)."""
     # Links (export, pages, stages) and the address bar carry the filters under today's names.
     query = filter_query(dict(request.GET.lists()))
-    page = ReportPage(report, query=query, page=_page_number(request) if paged else None)
+    page = ReportPage(report, query=query, page=_page_number(request) if paged else None, printing=printing)
     context = {
+        "printing": printing,
         "report": report,
         "page": page,
         "filter_query": urlencode(query),
@@ -116,20 +119,21 @@ def with_visitor_csrf(request: HttpRequest, response: HttpResponse) -> HttpRespo
     return response
 
 
-def _plan_response(
-    request: HttpRequest, customer: Customer, plan: PagePlan, *, paged: bool = True, staff_preview: bool = False
-) -> HttpResponse:
+def _plan_response(request: HttpRequest, customer: Customer, plan: PagePlan, *, staff_preview: bool = False):
     if plan.report is None:
         context = {"customer": customer, "job": plan.job, "staff_preview": staff_preview}
         return render(request, "reports/loading.html", context)
-    return _report_response(request, plan.report, refresh_job=plan.job, paged=paged, staff_preview=staff_preview)
+    return _report_response(request, plan.report, refresh_job=plan.job, staff_preview=staff_preview)
 
 
 def _unavailable_response(
     request: HttpRequest, customer: Customer, exc: ReportUnavailable, *, staff_preview: bool = False
 ) -> HttpResponse:
     context = {"customer": customer, "message": exc.message, "staff_preview": staff_preview}
-    return render(request, "reports/unavailable.html", context, status=exc.http_status)
+    response = render(request, "reports/unavailable.html", context, status=exc.http_status)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @require_safe
@@ -175,15 +179,18 @@ def customer_page(request: HttpRequest, customer: Customer, *, staff_preview: bo
 
 @require_safe
 def sync_report(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
-    """The whole report as live as the fetch policy allows, waiting for it up to BUZ_WEB_WAIT_SECONDS;
-    past that, the loading page (or stale data with its refresh under way)."""
+    """The whole report, every order on one page (what tools read, and what prints), as live as the
+    fetch policy allows: it waits for the job up to BUZ_WEB_WAIT_SECONDS. A 200 always carries the
+    complete report; when it cannot be had in time the answer is 503 (or 502/504) with Retry-After.
+    `?print=1` asks for it to print: at most BUZ_PRINT_MAX_ORDERS orders, saying how many it leaves out."""
     customer = _customer_or_404(request, obfuscated_id)
     filters = filters_from_query(request.GET)
     try:
-        plan = report_within_budget(customer=customer, filters=filters)
+        report = report_within_budget(customer=customer, filters=filters)
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
-    return with_visitor_csrf(request, _plan_response(request, customer, plan, paged=False))
+    printing = request.GET.get("print") == "1"
+    return with_visitor_csrf(request, _report_response(request, report, paged=False, printing=printing))
 
 
 @require_POST
@@ -241,9 +248,22 @@ def customer_download(request: HttpRequest, obfuscated_id: str, fmt: str) -> Htt
         return export_response(request, fmt, None, customer=customer)
     try:
         report = report_for_export(customer=customer, filters=filters)
+    except StillPreparing as exc:
+        if not _wants_a_page(request):
+            return _unavailable_response(request, customer, exc)  # a tool: 503, Retry-After
+        # A person who clicked: a page that follows the job, then fetches the file by itself.
+        context = {"customer": customer, "job": exc.job, "download_url": request.get_full_path()}
+        response = render(request, "reports/download_waiting.html", context, status=202)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
     return export_response(request, fmt, report, customer=customer)
+
+
+def _wants_a_page(request: HttpRequest) -> bool:
+    """A browser navigating (its Accept names HTML), not a tool fetching a file."""
+    return "text/html" in request.headers.get("Accept", "")
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -29,10 +29,10 @@ def slow_simulator(simulator_config):
     return simulator_config
 
 
-def timed_get(url: str) -> tuple[float, int, str]:
+def timed_get(url: str) -> tuple[float, int, str, str]:
     started = time.monotonic()
     response = requests.get(url, timeout=60)
-    return time.monotonic() - started, response.status_code, response.text
+    return time.monotonic() - started, response.status_code, response.text, response.headers.get("Retry-After", "")
 
 
 def test_twenty_cold_sync_reports_leave_home_and_cached_pages_fast(slow_simulator, simulator, tmp_path):
@@ -68,11 +68,14 @@ def test_twenty_cold_sync_reports_leave_home_and_cached_pages_fast(slow_simulato
     worker = Process([sys.executable, "manage.py", "qcluster"], env, tmp_path / "worker.log")
     web, base = start_gunicorn(env, tmp_path / "web.log")
     try:
+        for _ in range(8):  # every gunicorn worker past its first requests (imports, templates): steady state
+            requests.get(f"{base}/", headers={"Connection": "close"}, timeout=30)
+            requests.get(f"{base}/{cached.obfuscated_id}", headers={"Connection": "close"}, timeout=30)
         with ThreadPoolExecutor(max_workers=22) as pool:
             syncs = [pool.submit(timed_get, f"{base}/sync/{c.obfuscated_id}") for c in cold]
             time.sleep(0.3)  # the slow requests are in flight
             home, page = [], []
-            while not all(f.done() for f in syncs) and len(home) < 200:
+            while (not all(f.done() for f in syncs) or len(home) < 5) and len(home) < 200:
                 home.append(timed_get(f"{base}/")[0])
                 page.append(timed_get(f"{base}/{cached.obfuscated_id}")[0])
             answers = [f.result() for f in syncs]
@@ -81,13 +84,13 @@ def test_twenty_cold_sync_reports_leave_home_and_cached_pages_fast(slow_simulato
         worker.stop()
 
     # No sync request held its thread much past the budget; each got a page a person can use.
-    slowest = max(seconds for seconds, _, _ in answers)
+    slowest = max(seconds for seconds, *_ in answers)
     assert slowest < WAIT_BUDGET + 2.5, (slowest, web.output()[-3000:])
-    for _, status, text in answers:
-        assert status in (200, 502, 503, 504), status
-        assert "Traceback" not in text
-        if status == 200:
-            assert "data-job-id" in text  # the loading page, which follows the job
+    for _, status, text, retry_after in answers:
+        # No report can be had (upstream is slower than the read timeout): never a 200 without it.
+        assert status in (502, 503, 504), status
+        assert "Traceback" not in text and "data-job-id" not in text
+        assert int(retry_after) > 0
     # Meanwhile pages that need no upstream stayed fast (the bench holds the strict targets).
     assert len(home) >= 5
     assert max(home) < 1.0, (statistics.median(home), max(home))

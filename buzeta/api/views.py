@@ -145,7 +145,10 @@ def _http_error(request, exc):
 
 @api.exception_handler(ReportUnavailable)
 def _upstream(request, exc):
-    return error(request, exc.http_status, exc.message)
+    response = error(request, exc.http_status, exc.message)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def customer_data(customer: Customer) -> dict:

@@ -1,6 +1,7 @@
 // The loading page: polls the job, moves the bar, shows the log, and opens
-// the report (with the page's filters) when it is done. A failure shows the
-// message and the "try again" button; lost polls back off and retry.
+// the report (with the page's filters) when it is done — or, on the page that
+// waits for a download, fetches the file. A failure shows the message and the
+// "try again" button; lost polls back off and retry.
 (function () {
   "use strict";
   var box = document.querySelector("[data-job-id]");
@@ -33,7 +34,11 @@
       })
       .then(function (job) {
         show(job);
-        if (job.status === "done" && job.report_url) {
+        if (job.status === "done" && box.dataset.downloadUrl) {
+          // The data is in: the same address now answers with the file (an attachment: this page stays).
+          window.location.assign(box.dataset.downloadUrl);
+          box.querySelector("[data-download-ready]").hidden = false;
+        } else if (job.status === "done" && job.report_url) {
           window.location.replace(job.report_url + window.location.search);
         } else if (job.status === "failed") {
           failure.querySelector("[data-error]").textContent = job.error || "Something went wrong.";

@@ -87,35 +87,88 @@ function collapseOnSmallScreens() {
   document.querySelectorAll("details[data-order]").forEach(function (order, index) {
     if (index >= 3) order.open = false;
   });
+  var stages = document.querySelector("[data-stages-panel]");
+  if (stages) stages.open = false;
 }
 collapseOnSmallScreens();
 window.addEventListener("beforeprint", function () {
   document.querySelectorAll("details[data-order]").forEach(function (order) { order.open = true; });
 });
 
-// "Updating…": when the page was served from an older copy, follow the
-// refresh job and offer the newer data once it is in.
+// A background refresh (the page was served from an older copy while a job fetches the
+// latest): when it is done, fetch the page again. Nothing on screen changed: nothing is said.
+// Something changed: the head and the orders are replaced in place, unless the visitor is
+// typing in the search box; then the newer data is offered instead. The refresh failed: say
+// so, the orders on screen are our cached copy.
 (function () {
   "use strict";
-  var notice = document.querySelector("[data-refresh-job-id]");
-  if (!notice) return;
-  var text = notice.querySelector("[data-refresh-text]");
-  var link = notice.querySelector("[data-refresh-link]");
+  var head = document.querySelector("[data-refresh-job-id]");
+  if (!head) return;
+  var statusUrl = head.dataset.statusUrl;
   var delay = 1000;
 
+  function notice(text, offer) {
+    var box = document.querySelector("[data-refresh-notice]");
+    box.querySelector("[data-refresh-text]").textContent = text;
+    box.querySelector("[data-refresh-link]").hidden = !offer;
+    box.hidden = false;
+    return box;
+  }
+
+  function typing() {
+    var active = document.activeElement;
+    return active && active.matches("input, select, textarea") && active.closest("[data-filters]");
+  }
+
+  function swapIn(fresh) {
+    var newHead = fresh.querySelector("[data-report-head]");
+    var newResults = fresh.querySelector("[data-results]");
+    var oldHead = document.querySelector("[data-report-head]");
+    var oldResults = document.querySelector("[data-results]");
+    if (!newHead || !newResults || !oldHead || !oldResults) return false;
+    newHead.removeAttribute("data-refresh-job-id");
+    oldHead.replaceWith(newHead);
+    oldResults.replaceWith(newResults);
+    collapseOnSmallScreens();
+    return true;
+  }
+
+  function reloadInPlace() {
+    fetch(window.location.pathname + window.location.search, { headers: { "Accept": "text/html" }, cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var freshHead = fresh.querySelector("[data-report-head]");
+        if (!freshHead) return;
+        if (freshHead.dataset.content === head.dataset.content) {
+          // The same orders: only the time of the data moves on, quietly.
+          var note = document.querySelector("[data-freshness]");
+          var freshNote = freshHead.querySelector("[data-freshness]");
+          if (note && freshNote) note.replaceWith(freshNote);
+          return;
+        }
+        if (typing()) {
+          notice("Newer orders are in.", true);
+          return;
+        }
+        swapIn(fresh);
+      })
+      .catch(function () { /* the page on screen stays as it is */ });
+  }
+
   function poll() {
-    fetch(notice.dataset.statusUrl, { headers: { "Accept": "application/json" }, cache: "no-store" })
+    fetch(statusUrl, { headers: { "Accept": "application/json" }, cache: "no-store" })
       .then(function (response) { return response.json(); })
       .then(function (job) {
         if (job.status === "done" && job.source !== "cached") {
-          text.textContent = "Newer data is ready.";
-          link.href = window.location.pathname + window.location.search;
-          link.hidden = false;
+          reloadInPlace();
         } else if (job.status === "done" || job.status === "failed") {
-          // The refresh could not reach the factory system: say so, never "newer data".
-          text.textContent = "We could not reach our production system just now, so these are still the orders " +
-            "from our cached copy of " + text.dataset.asOf + ".";
-          notice.classList.replace("notice-info", "notice-warning");
+          var text = document.querySelector("[data-refresh-text]");
+          notice("We could not reach our production system just now, so these are still the orders " +
+            "from our cached copy of " + text.dataset.asOf + ".", false).classList.replace("notice-info", "notice-warning");
         } else {
           setTimeout(poll, delay);
         }
@@ -123,4 +176,36 @@ window.addEventListener("beforeprint", function () {
       .catch(function () { delay = Math.min(delay * 2, 8000); setTimeout(poll, delay); });
   }
   setTimeout(poll, delay);
+})();
+
+// Printing: "Print" opens the full report (every order, /sync/) and prints it. On a page of
+// many, Ctrl+P / Cmd+P goes there too; the browser's own menu prints this page, whose printout
+// says which orders it holds and where all of them are.
+(function () {
+  "use strict";
+  var params = new URLSearchParams(window.location.search);
+  if (params.get("print") === "1") {
+    window.addEventListener("load", function () { window.print(); });
+    return;
+  }
+  var printLink = document.querySelector("[data-print]");
+  var paged = document.querySelector("[data-print-note]");
+  if (!printLink || !paged) return;
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && (event.key === "p" || event.key === "P")) {
+      event.preventDefault();
+      window.location.assign(printLink.href);
+    }
+  });
+})();
+
+// On a phone the stage counts and the search and filters fold under a line each (filters stay
+// open when one is on), so the next delivery and the first order are on the first screen.
+(function () {
+  "use strict";
+  if (!window.matchMedia("(max-width: 640px)").matches) return;
+  var panel = document.querySelector("[data-filters-panel]");
+  var form = panel && panel.querySelector("[data-filters]");
+  if (form && !form.dataset.query) panel.open = false;
+
 })();

@@ -242,7 +242,7 @@ def test_download_through_the_api(api, northside, fmt):
     responses.get(DD_JOBS, json={"value": [ROW]})
     response = api.get(f"/api/v1/reports/{northside.obfuscated_id}/download", {"format": fmt})
     assert response.status_code == 200
-    assert "northside-open-orders-" in response["Content-Disposition"]
+    assert "Northside-open-orders-" in response["Content-Disposition"]
     body = b"".join(response.streaming_content)
     if fmt == "csv":
         assert body.decode("utf-8-sig").startswith("RefNo,DateScheduled")

@@ -42,8 +42,8 @@ def test_one_alert_lists_every_change_since_the_last_and_nothing_is_sent_twice(n
     assert str(message["Subject"]).strip() == "2 orders have new dates — Northside Window Co"
     text = smtp_inbox.text(message)
     assert f"Order {first}" in text and f"Order {second}" in text
-    assert "Moved from " in text and "(7 days later)" in text
-    assert "Brought forward from " in text and "(2 days earlier)" in text
+    assert "Moved from " in text and "— 7 days later" in text
+    assert "Brought forward from " in text and "— 2 days earlier" in text
 
     assert notifications_send(now=after_settling()).sent == []  # nothing new: nothing sent
     move(simulator, third, 3)

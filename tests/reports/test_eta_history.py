@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from buzeta.api.keys import api_key_create
 from odata.models import UpstreamCache
@@ -300,9 +301,17 @@ def test_the_page_says_what_moved_and_filters_to_it(client, moved_customer, open
     customer, (later, earlier) = moved_customer
     later_eta, earlier_eta = history(later), history(earlier)
     page = open_report(client, f"/{customer.obfuscated_id}").content.decode()
-    assert "2 orders have a new date since 9 Nov 2026" in page
-    assert f"Moved from {later_eta.previous_eta:%-d %b %Y} to {later_eta.current_eta:%-d %b %Y}, today" in page
-    assert f"Brought forward from {earlier_eta.previous_eta:%-d %b %Y} to {earlier_eta.current_eta:%-d %b %Y}" in page
+    # History began today (the fixture's first fetch), later than 14 days ago: the page says so.
+    started = timezone.localdate()
+    assert f"2 orders have a new date since we started tracking on {started:%-d %b %Y}" in page
+    assert (
+        f"Moved from {later_eta.previous_eta:%-d %b %Y} to {later_eta.current_eta:%-d %b %Y} — 7 days later, today"
+        in page
+    )
+    assert (
+        f"Brought forward from {earlier_eta.previous_eta:%-d %b %Y} to {earlier_eta.current_eta:%-d %b %Y}"
+        " — 2 days earlier" in page
+    )
 
     filtered = open_report(client, f"/{customer.obfuscated_id}", {"changed": "recent"})
     shown = {o.ref_no for o in filtered.context["report"].visible_orders}

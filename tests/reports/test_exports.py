@@ -150,14 +150,14 @@ def test_csv_has_a_bom_the_header_and_rows_in_the_pages_order(client, customer):
     rows = csv_rows(response)
     assert rows[0] == HEADER
     assert [(r[0], r[1], r[7]) for r in rows[1:]] == [
-        ("1", "6 Dec 2026", "1"),
+        ("1", "06 Dec 2026", "1"),  # the old app's two-digit day
         ("2", "20 Dec 2026", "2"),
         ("2", "20 Dec 2026", "10"),
         ("3", "", "1"),
     ]
     assert rows[1][2:7] == ["Sewing", "Curtains", "Wave Curtain", "Smith - upstairs", "DD"]
     # First seen now, never moved: the first promise is today's date, no change date.
-    assert rows[1][8:10] == ["6 Dec 2026", ""]
+    assert rows[1][8:10] == ["06 Dec 2026", ""]
     assert rows[1][10:] == ["Northside Window Co", "2", "Bed 2"]
 
 
@@ -207,17 +207,18 @@ def test_xlsx_has_a_bold_frozen_header_real_dates_and_numbers(client, customer):
     response = download(client, customer, "xlsx")
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = xlsx_sheet(response)
+    assert sheet.title == "Report"  # the old app's sheet name
     assert [c.value for c in sheet[1]] == HEADER
     assert all(c.font.b for c in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["E"].width >= 20
     date_cell = sheet.cell(row=2, column=2)
     assert date_cell.is_date and date_cell.value.date().isoformat() == "2026-12-08"
-    assert date_cell.number_format == "d mmm yyyy"
+    assert date_cell.number_format == "dd mmm yyyy"
     assert sheet.cell(row=3, column=2).value is None  # unknown date: empty
     assert sheet.cell(row=2, column=8).value == 3 and sheet.cell(row=2, column=8).data_type == "n"
     first_promised = sheet.cell(row=2, column=9)
-    assert first_promised.is_date and first_promised.number_format == "d mmm yyyy"
+    assert first_promised.is_date and first_promised.number_format == "dd mmm yyyy"
     assert sheet.cell(row=2, column=10).value is None  # never moved
     assert sheet.cell(row=2, column=12).value == 2  # Qty as a number
 
@@ -265,10 +266,11 @@ def test_file_names_carry_the_customer_and_the_business_date(client, customer, m
     responses.get(DD_JOBS, json={"value": []})
     with time_machine.travel(datetime(2026, 11, 23, 23, 30, tzinfo=SYDNEY), tick=False):  # still 23 Nov here
         response = download(client, customer, "xlsx")
-    assert response["Content-Disposition"] == ('attachment; filename="northside-window-co-open-orders-2026-11-23.xlsx"')
+    # The customer's capitals kept, as in the old app's file names.
+    assert response["Content-Disposition"] == ('attachment; filename="Northside-Window-Co-open-orders-2026-11-23.xlsx"')
     evil = make_customer(display_name='Evil"\r\nSet-Cookie: a=b; ../x', dd_name="Evil")
     header = client.get(f"/{evil.obfuscated_id}/download.csv")["Content-Disposition"]
-    assert header == 'attachment; filename="evil-set-cookie-ab-x-open-orders-2026-11-23.csv"'
+    assert header == 'attachment; filename="Evil-Set-Cookie-a-b-x-open-orders-2026-11-23.csv"'
 
 
 @pytest.mark.parametrize("path", ["download.pdf", "download.exe", "download.", "download.csv/x"])

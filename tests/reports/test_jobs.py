@@ -104,7 +104,7 @@ def test_a_job_reports_progress_at_each_real_step_and_finishes(client, make_cust
     # Plain words: the customer's account labels, never "DD"/"CBR" or "worker".
     assert job.log[:2] == ["In the queue…", "Asking our production system for your orders…"]
     assert sorted(job.log[2:4]) == ["Orders from Factory 1: 1 line received", "Orders from Factory 2: 2 lines received"]
-    assert job.log[-1] == "Ready: 2 open orders, 3 lines"
+    assert job.log[-1] == "Ready: opening your orders…"
     assert job.source == "live" and job.started_at and job.finished_at and job.attempts == 1
 
     status = client.get(f"/jobs/{job.pk}").json()
@@ -133,7 +133,14 @@ def test_progress_is_written_as_each_account_arrives(customer, queued_only, morn
         step(self, percent, line)
         percents.append(ReportJob.objects.get(pk=job.pk).percent)
 
+    fetch = jobs.report_fetch
+
+    def watched_fetch(**kwargs):
+        percents.append(ReportJob.objects.get(pk=job.pk).percent)  # what the bar shows while upstream is asked
+        return fetch(**kwargs)
+
     monkeypatch.setattr(jobs._Progress, "step", recording_step)
+    monkeypatch.setattr(jobs, "report_fetch", watched_fetch)
     job_run(str(job.pk))
     assert percents == [10, 90]
     assert ReportJob.objects.get(pk=job.pk).percent == 100
@@ -184,11 +191,11 @@ def test_a_job_kept_before_references_still_shows_its_copied_rows(client, custom
 def test_an_unexpected_error_fails_the_job_with_a_friendly_message(customer, queued_only, morning, monkeypatch, caplog):
     import reports.jobs
 
-    def explode(**_kwargs):
+    def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
 
     responses.get(DD_JOBS, json={"value": [ROW]})
-    monkeypatch.setattr(reports.jobs, "report_from_results", explode)
+    monkeypatch.setattr(reports.jobs, "results_check", explode)
     job = job_start_or_join(customer=customer)
     job_run(str(job.pk))
     job.refresh_from_db()
@@ -343,5 +350,6 @@ def test_stale_data_is_shown_at_once_while_a_refresh_job_runs(client, customer, 
     page = response.content.decode()
     job = ReportJob.objects.get()
     assert "Order 512877" in page
-    assert "Updating…" in page and f'data-refresh-job-id="{job.pk}"' in page
+    # Refreshed quietly: the page follows the job, and changes in place only if the orders do.
+    assert f'data-refresh-job-id="{job.pk}"' in page and "Updating…" not in page
     assert job.is_live

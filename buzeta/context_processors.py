@@ -1,0 +1,7 @@
+"""What every page's template may use."""
+
+from reports.wording import brand as company
+
+
+def brand(request) -> dict:
+    return {"brand": company()}
