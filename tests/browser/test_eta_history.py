@@ -10,7 +10,12 @@ from customers.models import Customer
 from odata.services import cache_fetch
 from odata.targets import FetchTarget
 from reports.models import EtaChange, OrderEta
-from tests.browser.test_customer_summary import nothing_wider_than_the_viewport, screen, shoot  # noqa: F401
+from tests.browser.test_customer_summary import (  # noqa: F401
+    nothing_wider_than_the_viewport,
+    open_filters,
+    screen,
+    shoot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,9 +49,13 @@ def test_a_customer_sees_what_moved_and_filters_to_it(screen, live_server, moved
     customer, refs = moved
     screen.goto(f"{live_server.url}/{customer.obfuscated_id}")
     moves = screen.locator("[data-moves]")
-    assert re.match(r"2 orders have a new date since \d+ \w{3} \d{4}", moves.inner_text())
+    assert re.match(
+        r"2 orders have a new date (in the last 14 days|since we started tracking on \d+ \w{3} \d{4})$",
+        moves.inner_text(),
+    )
     shoot(screen, "moved")
 
+    open_filters(screen)
     screen.get_by_label("New date recently").check()
     screen.wait_for_function("() => location.search.includes('changed=recent')")
     screen.locator("[data-count=orders]").filter(has_text=re.compile(r"^2$")).wait_for()
