@@ -93,11 +93,11 @@ def main() -> None:
     setup_django()
     import django
 
+    from history.models import EtaChange, OrderEta
+    from history.recording import record_live_rows
     from odata import services
     from odata.signals import live_rows_fetched
     from odata.targets import FetchTarget
-    from reports.history import record_live_rows
-    from reports.models import EtaChange, OrderEta
 
     bodies = {
         "first": json.dumps({"value": make_rows(args.lines, seed=1)}).encode(),
@@ -183,12 +183,12 @@ def real_client(lines: int, runs: int) -> None:
     )
     import django
 
+    from history.models import EtaChange
+    from history.recording import record_live_rows
     from odata import services
     from odata.signals import live_rows_fetched
     from odata.simulator.dataset import BULK_CUSTOMER
     from odata.targets import FetchTarget
-    from reports.history import record_live_rows
-    from reports.models import EtaChange
 
     target = FetchTarget("DD", BULK_CUSTOMER, False)
     key = services.cache_key(target)

@@ -49,7 +49,7 @@ def peak_rss_kib() -> int:
 
 
 def synthetic_orders(lines: int):
-    from reports.rules import OrderBlock, ReportLine
+    from orders.rules import OrderBlock, ReportLine
 
     rng = random.Random(7)
     items = ["Roller Blind Blockout", "Wave Curtain Linen", "PVC Plantation Shutter", "Folding Arm Awning"]

@@ -1,6 +1,6 @@
 """What every page's template may use."""
 
-from reports.wording import brand as company
+from orders.wording import brand as company
 
 
 def brand(request) -> dict:

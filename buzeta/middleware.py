@@ -100,7 +100,7 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
             {"error": "The service is briefly unavailable; try again shortly.", "code": "UNAVAILABLE"}, status=503
         )
     else:
-        from reports.wording import brand
+        from orders.wording import brand
 
         response = HttpResponse(render_to_string("503.html", {"brand": brand()}), status=503)
     response["Retry-After"] = "30"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "customers",
     "statuses",
     "odata",
+    "history",
     "reports",
     "notifications",
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 
 from buzeta.middleware import wants_json
-from reports.wording import brand
+from orders.wording import brand
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from odata.schedules import daily_schedule_upsert, minutes_schedule_upsert
+from lib.schedules import daily_schedule_upsert, minutes_schedule_upsert
 
 PREWARM_SCHEDULE = "prewarm-cache"
 REFRESH_SCHEDULE = "refresh-cache"

@@ -11,7 +11,7 @@ from notifications.services import (
     subscriptions_pause,
     subscriptions_resume,
 )
-from reports.page import clock
+from orders.wording import when_text
 
 
 class DeliveryInline(admin.TabularInline):
@@ -113,7 +113,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="last sent", ordering="last_sent_at")
     def last_sent(self, obj: Subscription) -> str:
-        return clock(obj.last_sent_at) if obj.last_sent_at else "—"
+        return when_text(obj.last_sent_at) if obj.last_sent_at else "—"
 
     def save_model(self, request, obj, form, change):
         actor = Actor.for_user(request.user)

@@ -17,13 +17,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from customers.models import Customer
+from history.models import EtaChange
+from lib.clock import business_tz
 from notifications.links import CONFIRM_MAX_AGE, ConfirmRequest, confirm_url, report_url, unsubscribe_url
 from notifications.models import Subscription
-from reports.models import EtaChange
-from reports.page import days_from_today, short_date
-from reports.report import CachedRowsGone, ReportUnavailable, business_tz, report_from_results, report_peek
-from reports.rules import OrderBlock
-from reports.wording import brand, move_words
+from orders.rules import OrderBlock
+from orders.wording import brand, days_from_today, move_words, short_date
+from reports.report import CachedRowsGone, ReportUnavailable, report_from_results, report_peek
 
 DIGEST_DAYS = 14
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from odata.schedules import minutes_schedule_upsert
+from lib.schedules import minutes_schedule_upsert
 
 NOTIFY_SCHEDULE = "send-notifications"
 

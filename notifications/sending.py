@@ -25,6 +25,8 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from customers.models import Customer
+from history.selectors import eta_changes_for_customer
+from lib.clock import business_tz
 from notifications.links import CONFIRM_MAX_AGE, ConfirmRequest
 from notifications.messages import (
     alert_message,
@@ -35,8 +37,6 @@ from notifications.messages import (
     moved_orders,
 )
 from notifications.models import Delivery, Subscription
-from reports.history_selectors import eta_changes_for_customer
-from reports.report import business_tz
 
 log = logging.getLogger(__name__)
 

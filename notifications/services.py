@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from customers.models import Customer
+from history.models import EtaChange
 from notifications.links import ConfirmRequest
 from notifications.models import NOTHING_CHOSEN, Delivery, Subscription
-from reports.models import EtaChange
 
 log = logging.getLogger(__name__)
 

@@ -23,16 +23,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from lib.clock import business_now
+from lib.memo import WeightedMemo
 from odata.client import get_client
 from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
 from odata.leases import lease_acquire, lease_release, lease_renewer, lease_wait
-from odata.memo import WeightedMemo
 from odata.models import UpstreamCache
 from odata.signals import live_rows_fetched
 from odata.targets import FetchTarget
@@ -132,7 +132,7 @@ def in_blackout(moment: datetime | None = None) -> bool:
     window = settings.BUZ_BLACKOUT
     if not window:
         return False
-    local = (moment or timezone.now()).astimezone(ZoneInfo(settings.BUZ_TIMEZONE)).time()
+    local = business_now(moment).time()
     start, end = window
     if start <= end:
         return start <= local < end

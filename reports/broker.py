@@ -1,7 +1,7 @@
 """django-q2's ORM broker (the embedded default), told when a task is queued instead of looking every 0.2 s.
 
 The queue is still the database table django-q2 uses; only the waiting changes. A
-queued task wakes the cluster's pusher at once (reports.wakeups: NOTIFY on PostgreSQL,
+queued task wakes the cluster's pusher at once (lib.wakeups: NOTIFY on PostgreSQL,
 a datagram on SQLite); with nothing queued it still looks every IDLE_LOOK_SECONDS, so a
 wake-up lost to a restart delays a task by that at most. Redis, when configured, is
 django-q2's own Redis broker, which blocks on the queue and needs none of this.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 
-from reports.wakeups import Listener, listener, wake
+from lib.wakeups import Listener, listener, wake
 
 QUEUE_CHANNEL = "django-q:queued"
 IDLE_LOOK_SECONDS = 1.0

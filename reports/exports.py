@@ -18,7 +18,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 from openpyxl import Workbook
@@ -26,8 +25,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from lib.clock import business_today
+from orders.rules import OrderBlock, ReportLine, line_number, text
+from orders.wording import export_date
 from reports.kept_exports import export_key, kept_export
-from reports.rules import MONTHS, OrderBlock, ReportLine, line_number, text
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -116,15 +117,10 @@ def export_filename(customer_name: str, extension: str) -> str:
     """`<Customer-Name>-open-orders-<YYYY-MM-DD>.<ext>`, dated in the business time zone; header-safe.
 
     The customer's name keeps its capitals, as the old app's files did (macros open them by name)."""
-    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    today = business_today()
     ascii_name = unicodedata.normalize("NFKD", customer_name).encode("ascii", "ignore").decode()
     name = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-") or "customer"
     return f"{name[:60]}-open-orders-{today.isoformat()}.{extension}"
-
-
-def export_date(day: date) -> str:
-    """`01 Jan 2025`: the old app's export dates (two-digit day), which spreadsheets built on its files read."""
-    return f"{day.day:02d} {MONTHS[day.month - 1]} {day.year}"
 
 
 # --- CSV ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 from audit.services import Actor, audit_record
 from customers.links import link_fingerprint
 from customers.models import Customer
+from lib.wakeups import wake
 from reports.models import ReportJob
 from reports.report import (
     ReportUnavailable,
@@ -28,7 +29,6 @@ from reports.report import (
     source_summary,
 )
 from reports.selectors import live_job_for
-from reports.wakeups import wake
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ STALLED_FAILURE = (
 
 
 def job_done_channel(job_id: Any) -> str:
-    """What a web thread waiting for this job listens on (reports.wakeups)."""
+    """What a web thread waiting for this job listens on (lib.wakeups)."""
     return f"report-job-done:{job_id}"
 
 

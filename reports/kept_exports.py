@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from django.conf import settings
 
-from reports.filters import FILTER_KEYS
+from orders.filters import FILTER_KEYS
 
 log = logging.getLogger(__name__)
 

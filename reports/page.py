@@ -12,48 +12,23 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cached_property
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from reports.filters import SEARCH_KEY
-from reports.history_selectors import change_window_start
-from reports.report import Report, SourceInfo, account_label, business_tz, time_text
-from reports.rules import MONTHS, OrderBlock, ReportLine, format_date
-from reports.wording import move_words
+from history.selectors import change_window_start
+from lib.clock import business_today
+from orders.filters import SEARCH_KEY, by_spelling
+from orders.rules import OrderBlock, ReportLine
+from orders.wording import days_from_today, format_date, move_words, short_date, time_text, when_text
+from reports.report import Report, SourceInfo, account_label
 
 # A page holds whole orders: up to this many, and stops adding orders past this many lines.
 PAGE_MAX_ORDERS = 100
 PAGE_MAX_LINES = 1000
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def short_date(day: date) -> str:
-    """`Thu 26 Nov` (the year only when it is not this year's)."""
-    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
-    return text if day.year == timezone.localdate(timezone=business_tz()).year else f"{text} {day.year}"
-
-
-def days_from_today(day: date, today: date) -> str:
-    days = (day - today).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
-
-
-def clock(moment: datetime) -> str:
-    """`9:30 am` today, `23 Nov 2026, 9:30 am` another day: the report's own format."""
-    today = timezone.localtime(moment, business_tz()).date() == timezone.localdate(timezone=business_tz())
-    return time_text(moment, with_day=not today)
 
 
 @dataclass
@@ -106,7 +81,7 @@ class ReportPage:
         self.query = query  # the filters, under today's names, for links
         self.page_number = page
         self.printing = printing  # the full report asked for to print: bounded by BUZ_PRINT_MAX_ORDERS
-        self.today = timezone.localdate(timezone=business_tz())
+        self.today = business_today()
 
     # --- the answer first ------------------------------------------------------------------------
 
@@ -129,7 +104,7 @@ class ReportPage:
     def moves_window(self) -> str:
         """Which moves the page counts, in words: `in the last 14 days`, or `since we started tracking
         on 7 Dec 2026` when that is later (a move cannot be known from before)."""
-        window_start = timezone.localtime(change_window_start(), business_tz()).date()
+        window_start = business_today(change_window_start())
         tracked = [o.tracked_since for o in self.report.orders if o.tracked_since]
         started = min(tracked) if tracked else self.today
         if started > window_start:
@@ -171,12 +146,7 @@ class ReportPage:
 
     def _count_stages(self) -> list[Stage]:
         counts = Counter(line.status for order in self.report.orders for line in order.lines if line.status)
-        by_spelling: dict[str, tuple[str, int]] = {}
-        for status, lines in counts.most_common():
-            name, total = by_spelling.get(status.casefold(), (status, 0))
-            by_spelling[status.casefold()] = (name, total + lines)
-        stages = sorted(by_spelling.values(), key=lambda item: (-item[1], item[0].casefold()))
-        return [Stage(status, lines, urlencode({"status": status})) for status, lines in stages]
+        return [Stage(status, lines, urlencode({"status": status})) for status, lines in by_spelling(counts)]
 
     @cached_property
     def data_note(self) -> dict:
@@ -190,17 +160,17 @@ class ReportPage:
         again = f" We'll try again after {time_text(max(retry), with_day=False)}." if retry else ""
         # "Updated" is when the freshest part came; a cached part says its own time.
         current = [s.fetched_at for s in report.sources if s.fetched_at and s not in cached]
-        updated = clock(max(current)) if current else clock(as_of)
+        updated = when_text(max(current)) if current else when_text(as_of)
         note = {"updated": f"Updated {updated}.", "as_of": time_text(as_of), "cached": "", "failed": ""}
         if cached:
             oldest = min(cached, key=lambda s: s.fetched_at or as_of)
             refreshes_itself = all(s.reason == "blackout" for s in cached)  # the message says when
             if len(cached) == len(report.sources):
                 note["updated"] = ""
-                note["cached"] = f"Updated {clock(oldest.fetched_at)} (our cached copy). {oldest.message}"
+                note["cached"] = f"Updated {when_text(oldest.fetched_at)} (our cached copy). {oldest.message}"
             else:
                 note["cached"] = (
-                    f"{self._whose(cached)}: our cached copy of {clock(oldest.fetched_at)}. {oldest.message}"
+                    f"{self._whose(cached)}: our cached copy of {when_text(oldest.fetched_at)}. {oldest.message}"
                 )
             note["cached"] += "" if refreshes_itself else again
         if failed:

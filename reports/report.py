@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from customers.models import Customer
+from history.selectors import history_attach
+from lib.clock import business_today, business_tz
+from lib.memo import WeightedMemo
 from odata.errors import ODataError, UpstreamTimeout, UpstreamUnavailable
-from odata.memo import WeightedMemo
 from odata.services import CachedRowsGone as CachedRowsGone  # re-exported for views and services
 from odata.services import (
     FetchResult,
@@ -30,18 +30,14 @@ from odata.services import (
     in_blackout,
     results_restore,
 )
-from reports.filters import ReportFilters, filter_options, filter_orders
-from reports.history_selectors import history_attach
-from reports.rules import OrderBlock, build_orders
+from orders.filters import ReportFilters, filter_options, filter_orders
+from orders.rules import OrderBlock, build_orders
+from orders.wording import clock_text, time_text
 from statuses.selectors import status_names_active
 
 
-def business_tz() -> ZoneInfo:
-    return ZoneInfo(settings.BUZ_TIMEZONE)
-
-
 def _blackout_text() -> str:
-    start, end = (t.strftime("%H:%M") for t in settings.BUZ_BLACKOUT)
+    start, end = (clock_text(t) for t in settings.BUZ_BLACKOUT)
     return f"It is closed for reporting every day from {start} to {end} ({settings.BUZ_TIMEZONE} time)"
 
 
@@ -49,7 +45,7 @@ def upstream_message(error: ODataError) -> str:
     """What a customer is told when there is no data: what happened, when to retry."""
     if isinstance(error, UpstreamUnavailable):
         if settings.BUZ_BLACKOUT and in_blackout():
-            end = settings.BUZ_BLACKOUT[1].strftime("%H:%M")
+            end = clock_text(settings.BUZ_BLACKOUT[1])
             return (
                 f"Our production system is not answering right now. {_blackout_text()}; please try again after {end}."
             )
@@ -62,8 +58,7 @@ def upstream_message(error: ODataError) -> str:
 def cached_reason(result: FetchResult) -> str:
     """Why a customer is looking at a cached copy, in their words."""
     if result.reason == "blackout":
-        end = settings.BUZ_BLACKOUT[1]
-        until = f"{end.hour % 12 or 12}{f':{end.minute:02d}' if end.minute else ''} {'am' if end.hour < 12 else 'pm'}"
+        until = clock_text(settings.BUZ_BLACKOUT[1])
         return f"Our production system is offline for reporting until {until}; we'll refresh then."
     if isinstance(result.error, UpstreamTimeout):
         return "Our production system is answering too slowly right now."
@@ -236,7 +231,7 @@ def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:
     version = (
         tuple((r.target.instance, r.target.name, r.target.is_group, r.fetched_at) for r in results if r.has_data),
         tuple(sorted(status_names.items())),
-        timezone.localdate(timezone=business_tz()),  # "today" decides plausible dates and recent moves
+        business_today(),  # "today" decides plausible dates and recent moves
     )
     digest = hashlib.sha256(repr(version).encode()).hexdigest()
     if (orders := _orders_memo.get(version)) is not None:
@@ -248,13 +243,6 @@ def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:
     orders = history_attach(orders)
     _orders_memo.put(version, orders, len(rows))
     return orders, digest
-
-
-def time_text(moment: datetime, *, with_day: bool = True) -> str:
-    """`23 Nov 2026, 9:30 am` (or `9:30 am`) in the business time zone: the one way customers read a time."""
-    local = timezone.localtime(moment, business_tz())
-    clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
-    return f"{date_format(local, 'j M Y')}, {clock}" if with_day else clock
 
 
 def account_label(instance: str) -> str:

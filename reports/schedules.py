@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from odata.schedules import daily_schedule_upsert, minutes_schedule_upsert
+from lib.schedules import daily_schedule_upsert, minutes_schedule_upsert
 
 PURGE_JOBS_SCHEDULE = "purge-jobs"
 PURGE_JOBS_AT = time(3, 15)  # business time, well away from the prewarm and the blackout

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from customers.models import Customer
-from reports.filters import ReportFilters
+from lib.wakeups import listening
+from orders.filters import ReportFilters
 from reports.jobs import GENERIC_FAILURE, job_done_channel, job_recover_if_stalled, job_start_or_join
 from reports.models import ReportJob
 from reports.report import (
@@ -29,7 +30,6 @@ from reports.report import (
     results_from_json,
 )
 from reports.selectors import last_recent_failure_for, live_job_for
-from reports.wakeups import listening
 
 # A waiting web thread is woken when its job finishes; it also looks this often on its own.
 JOB_LOOK_SECONDS = 1.0
@@ -84,7 +84,7 @@ _wait_slots = threading.BoundedSemaphore(max(1, settings.GUNICORN_THREADS // 2))
 def job_wait(job: ReportJob, *, seconds: float) -> ReportJob:
     """The job once it has settled, or as it is when `seconds` run out (or no wait slot is free).
 
-    The worker wakes this thread when the job finishes (reports.wakeups); it also looks
+    The worker wakes this thread when the job finishes (lib.wakeups); it also looks
     every JOB_LOOK_SECONDS on its own, in case a wake-up is lost.
     """
     job.refresh_from_db()

@@ -1,7 +1,7 @@
 """django-q2 entry points: take an id, call a service."""
 
 from audit.services import Actor
-from reports.history import history_purge
+from history.recording import history_purge
 from reports.jobs import job_run, jobs_purge
 from reports.kept_exports import EXPORT_KEEP_HOURS, exports_purge
 from reports.schedules import PURGE_JOBS_DAYS, PURGE_JOBS_SCHEDULE

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST, require_safe
 from customers.models import Customer
 from customers.selectors import customer_by_link
 from customers.services import customer_record_view
+from orders.filters import FilterError, ReportFilters, filter_query
 from reports.exports import EXPORT_TYPES, export_response
-from reports.filters import FilterError, ReportFilters, filter_query
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.page import ReportPage

@@ -5,7 +5,7 @@ def status_names_active() -> dict[str, str]:
     """Raw BuzManager status -> the name customers see, for active mappings.
 
     Also keyed by each status's casefold, so `PACKED` from one account is renamed by the
-    mapping for `Packed` (an exact spelling's own mapping wins; see reports.rules.shown_status).
+    mapping for `Packed` (an exact spelling's own mapping wins; see orders.rules.shown_status).
     Should two spellings of one status both be mapped, a third spelling takes the older mapping.
     """
     active = StatusMapping.objects.active().order_by("pk")

@@ -25,9 +25,9 @@ def expected_orders(simulator, name: str) -> set[str]:
     """The customer's open order numbers: the simulator's rows through the report's rules."""
     from django.conf import settings
 
+    from lib.clock import business_tz
     from odata.client import get_client
-    from reports.report import business_tz
-    from reports.rules import build_orders
+    from orders.rules import build_orders
 
     rows = [
         {**row, "Instance": account} for account in ("DD", "CBR") for row in get_client(account).open_order_lines(name)

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
 from customers.models import PLAIN_TEXT_PATTERN, Customer
-from reports.filters import MAX_FILTER_LENGTH, MAX_FILTER_VALUES
+from orders.filters import MAX_FILTER_LENGTH, MAX_FILTER_VALUES
 
 # The model's rule (no control characters), and a name must hold something besides spaces
 # (names are stored stripped).

@@ -44,9 +44,9 @@ from buzeta.operations.health import health_check
 from customers.models import DISPLAY_NAME_TAKEN_CODE, NO_ACCOUNT_NAME_CODE, Customer
 from customers.selectors import customer_by_link
 from customers.services import customer_create, customer_delete, customer_replace, customer_update
+from history.selectors import eta_changes_for_customer
+from orders.filters import FilterError, ReportFilters
 from reports.exports import export_response
-from reports.filters import FilterError, ReportFilters
-from reports.history_selectors import eta_changes_for_customer
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.report import ReportUnavailable, report_as_data, report_meta

@@ -14,8 +14,8 @@ USER_ROLE_PERMISSIONS = [
     ("statuses", "statusmapping", ("add", "change", "delete", "view")),
     ("reports", "reportjob", ("view",)),
     ("odata", "upstreamcache", ("view",)),
-    ("reports", "ordereta", ("view",)),
-    ("reports", "etachange", ("view",)),
+    ("history", "ordereta", ("view",)),
+    ("history", "etachange", ("view",)),
     ("notifications", "subscription", ("add", "change", "delete", "view")),
     ("notifications", "delivery", ("view",)),
 ]

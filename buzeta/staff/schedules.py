@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from odata.schedules import daily_schedule_upsert
+from lib.schedules import daily_schedule_upsert
 
 CLEAR_SESSIONS_SCHEDULE = "clear-expired-sessions"
 CLEAR_SESSIONS_AT = time(3, 45)  # business time, beside the nightly job purge

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from customers.models import Customer
-from reports.page import short_date
+from orders.wording import short_date
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -178,9 +178,9 @@ def test_in_the_blackout_a_two_account_customer_gets_one_calm_line(screen, live_
 
     from django.utils import timezone
 
+    from lib.clock import business_tz
     from odata.models import UpstreamCache
     from odata.services import cache_fetch
-    from reports.report import business_tz
 
     sunset = Customer.objects.create(
         display_name="Sunset Shade Solutions", dd_name="Sunset Shade Solutions", cbr_name="Sunset Shade Solutions"

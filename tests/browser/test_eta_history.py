@@ -7,9 +7,9 @@ import re
 import pytest
 
 from customers.models import Customer
+from history.models import EtaChange, OrderEta
 from odata.services import cache_fetch
 from odata.targets import FetchTarget
-from reports.models import EtaChange, OrderEta
 from tests.browser.test_customer_summary import (  # noqa: F401
     nothing_wider_than_the_viewport,
     open_filters,
@@ -77,7 +77,7 @@ def test_staff_with_the_user_role_see_the_slippage_chart(screen, live_server, mo
     client.force_login(personas["bob"])
     session = client.cookies["sessionid"].value
     screen.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-    screen.goto(f"{live_server.url}/admin/reports/ordereta/slippage/")
+    screen.goto(f"{live_server.url}/admin/history/ordereta/slippage/")
     screen.get_by_role("heading", name="ETA changes per week, last 12 weeks").wait_for()
     assert screen.locator("svg[data-chart] rect[data-bar]").count() >= 1
     assert screen.locator("[data-most-moved] tbody tr").count() == 1  # one moved later; the other came forward

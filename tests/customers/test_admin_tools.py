@@ -153,7 +153,7 @@ def test_the_user_role_sees_only_what_it_works_with(personas):
     assert shown == {
         ("customers", "Customer"),
         ("statuses", "StatusMapping"),
-        ("reports", "OrderEta"),
+        ("history", "OrderEta"),
         ("reports", "ReportJob"),
         ("odata", "UpstreamCache"),
         ("notifications", "Subscription"),

@@ -13,8 +13,8 @@ from django_q.models import Schedule
 
 from customers.models import Customer
 from customers.schedules import PREWARM_SCHEDULE, schedules_sync
+from lib.schedules import next_daily_run
 from odata.models import UpstreamCache
-from odata.schedules import next_daily_run
 from tests.conftest import CBR_ROOT, DD_ROOT, SYDNEY, run_command
 
 pytestmark = pytest.mark.django_db(transaction=True)  # both accounts are fetched on threads

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from customers.models import Customer
+from history.models import OrderEta
 from odata.services import cache_fetch
-from reports.models import OrderEta
 
 NORTHSIDE = "Northside Window Co"
 

@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from history.models import EtaChange
 from notifications.models import Delivery, Subscription
 from notifications.sending import MAX_FAILURES, notifications_send
 from notifications.services import subscription_confirm, subscription_request
-from reports.models import EtaChange
 from statuses.models import StatusMapping
 from tests.conftest import SYDNEY, run_command
 from tests.notifications.conftest import after_settling, dated_orders, fetch, links, move

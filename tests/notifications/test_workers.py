@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from customers.models import Customer
+from history.models import EtaChange
 from notifications.models import Delivery
-from reports.models import EtaChange
 from tests.conftest import ROOT, app_env
 from tests.notifications.conftest import dated_orders, fetch, move
 from tests.notifications.test_sending import subscribed

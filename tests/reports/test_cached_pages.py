@@ -53,7 +53,7 @@ def test_during_the_blackout_the_page_says_it_is_cached_and_when(client, open_re
     assert "Order 512877" in page
     # One calm line: the time of the copy, the word "cached", and when the data comes back.
     assert "Updated 9:30 am (our cached copy)." in page
-    assert "offline for reporting until 4 pm; we&#x27;ll refresh then." in page
+    assert "offline for reporting until 4:00 pm; we&#x27;ll refresh then." in page
 
 
 @responses.activate
@@ -82,7 +82,7 @@ def test_nothing_cached_and_upstream_closed_gives_a_503_page_saying_when_to_retu
     with time_machine.travel(datetime(2026, 11, 23, 11, 0, tzinfo=SYDNEY), tick=False):
         response = open_report(client, f"/{customer.obfuscated_id}")
     assert response.status_code == 503
-    assert "please try again after 16:00" in response.content.decode()
+    assert "please try again after 4:00 pm" in response.content.decode()
 
 
 @responses.activate

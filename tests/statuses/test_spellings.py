@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from reports.filters import ReportFilters, filter_options, filter_orders
-from reports.rules import build_orders
+from orders.filters import ReportFilters, filter_options, filter_orders
+from orders.rules import build_orders
 from statuses.models import StatusMapping
 from statuses.selectors import status_names_active
 from statuses.services import statuses_refresh

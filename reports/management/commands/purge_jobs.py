@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import Actor
-from reports.history import history_purge
+from history.recording import history_purge
 from reports.jobs import jobs_purge
 from reports.kept_exports import EXPORT_KEEP_HOURS, exports_purge
 from reports.schedules import PURGE_JOBS_DAYS

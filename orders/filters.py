@@ -1,6 +1,6 @@
 """Report filters (interface §6): what a customer's query string asks for, and the menus to ask with.
 
-Plain functions over the orders of reports.rules; nothing here touches the database.
+Plain functions over the orders of orders.rules; nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from reports.rules import OrderBlock, ReportLine
+from orders.rules import OrderBlock, ReportLine
 
 FILTER_KEYS = ("status", "group", "supplier")
 SEARCH_KEY = "q"
@@ -119,7 +119,16 @@ def filter_options(orders: Iterable[OrderBlock]) -> dict[str, list[str]]:
 
 
 def _one_per_spelling(counts: Counter[str]) -> list[str]:
-    chosen: dict[str, str] = {}
+    return sorted((name for name, _ in by_spelling(counts)), key=str.casefold)
+
+
+def by_spelling(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Values that differ only in case as one: (the spelling most lines use, all their lines), most first.
+
+    Filters and status names compare case-insensitively; the menus and the stage counts both say so this way.
+    """
+    chosen: dict[str, tuple[str, int]] = {}
     for value in sorted(counts, key=lambda v: (-counts[v], v)):
-        chosen.setdefault(value.casefold(), value)
-    return sorted(chosen.values(), key=str.casefold)
+        name, total = chosen.get(value.casefold(), (value, 0))
+        chosen[value.casefold()] = (name, total + counts[value])
+    return sorted(chosen.values(), key=lambda item: (-item[1], item[0].casefold()))

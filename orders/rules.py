@@ -19,9 +19,10 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from orders.wording import format_date
+
 log = logging.getLogger(__name__)
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -34,13 +35,6 @@ def text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def format_date(day: date | None) -> str:
-    """`12 Dec 2026`, the same in every locale; blank when unknown."""
-    if day is None:
-        return ""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def calendar_date(value: Any, tz: tzinfo) -> date | None:
@@ -125,7 +119,7 @@ class OrderBlock:
     customer: str
     eta: date | None
     lines: list[ReportLine]
-    # From ETA history (reports.history), when it has this order at this ETA.
+    # From ETA history (history.recording), when it has this order at this ETA.
     first_promised: date | None = None
     previous_eta: date | None = None
     eta_changed_on: date | None = None  # the business-time day the ETA last changed

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import connections
 
-from reports.wakeups import listener, listening, wake
+from lib.wakeups import listener, listening, wake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,12 +11,12 @@ from django.test import Client
 from django.utils import timezone
 
 from buzeta.api.keys import api_key_create
+from history.models import EtaChange, OrderEta
+from history.recording import eta_record_fetch
 from odata.models import UpstreamCache
 from odata.services import cache_fetch
 from odata.simulator.dataset import slip_dates
 from odata.targets import FetchTarget
-from reports.history import eta_record_fetch
-from reports.models import EtaChange, OrderEta
 from tests.conftest import SYDNEY, TEST_ACTOR, elements, order_line
 
 KEY = "DD:customer:Northside Window Co"
@@ -189,7 +189,7 @@ def test_fetches_racing_on_the_same_change_record_it_once(monkeypatch):
                 all_read.wait(10)
             return transaction.atomic()
 
-    monkeypatch.setattr("reports.history.transaction", ReadThenWrite)
+    monkeypatch.setattr("history.recording.transaction", ReadThenWrite)
     errors = []
 
     def fetch(index: int) -> None:
@@ -262,7 +262,7 @@ def test_a_failing_history_write_does_not_break_the_fetch(simulator, northside_t
     def broken(**kwargs):
         raise RuntimeError("history is down")
 
-    monkeypatch.setattr("reports.history.eta_record_fetch", broken)
+    monkeypatch.setattr("history.recording.eta_record_fetch", broken)
     settings.BUZ_FRESH_MINUTES = 0
     assert cache_fetch(northside_target).source == "live"
 

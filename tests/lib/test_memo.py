@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from odata.memo import WeightedMemo
+from lib.memo import WeightedMemo
 
 
 def test_the_least_recently_used_go_first_once_the_weight_passes_the_limit():

@@ -1,4 +1,4 @@
-"""ETA history, read: what customers, tools and staff see of what reports.history recorded.
+"""ETA history, read: what customers, tools and staff see of what history.recording recorded.
 
 The customer page's moves, the API's list of changes, and where dates slip (staff).
 """
@@ -13,11 +13,12 @@ from django.conf import settings
 from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from history.models import EtaChange, OrderEta
+from history.recording import chunks
+from lib.clock import business_tz
 from odata.models import UpstreamCache
 from odata.services import cache_key
-from reports.history import chunks
-from reports.models import EtaChange, OrderEta
-from reports.rules import OrderBlock
+from orders.rules import OrderBlock
 
 
 def change_window_start(now: datetime | None = None) -> datetime:
@@ -36,7 +37,7 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
             for row in OrderEta.objects.filter(instance=instance, ref_no__in=chunk).values_list(*fields):
                 records[(instance, row[0])] = row
     recent_since = change_window_start(now)
-    tz = timezone.get_default_timezone()
+    tz = business_tz()
     attached = []
     for order in orders:
         record = records.get((order.instance, order.ref_no))
@@ -109,7 +110,7 @@ def slippage(
     *, weeks: int = 12, instance: str = "", production_line: str = "", now: datetime | None = None, top: int = 20
 ) -> Slippage:
     """ETA changes per week (Monday to Sunday, business time) by production line, and the orders that moved most."""
-    tz = timezone.get_default_timezone()
+    tz = business_tz()
     today = timezone.localtime(now or timezone.now(), tz).date()
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     since = datetime.combine(first_monday, datetime.min.time(), tzinfo=tz)

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from reports.filters import ReportFilters, filter_options, filter_orders
-from reports.rules import (
+from orders.filters import ReportFilters, filter_options, filter_orders
+from orders.rules import (
     Memo,
     build_orders,
     calendar_date,

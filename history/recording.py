@@ -9,7 +9,7 @@ Exactly once: a change is written as `UPDATE … SET current_eta = new WHERE cur
 = old`, and its event only when that update took the row. Two fetches seeing the same
 change at once (a customer and its group, two workers) record it once.
 
-What is recorded is read by reports.history_selectors; retention is here.
+What is recorded is read by history.selectors; retention is here.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from reports.models import EtaChange, OrderEta
-from reports.rules import (
+from history.models import EtaChange, OrderEta
+from lib.clock import business_tz
+from orders.rules import (
     Memo,
     OrderFacts,
     order_rows_attach,
@@ -151,7 +152,7 @@ def eta_record_fetch(
     *, key: str, instance: str, name: str, is_group: bool, rows: list[dict[str, Any]], fetched_at: datetime
 ) -> RecordSummary:
     """Record what one successful live fetch (cache key `key`) says about its orders' ETAs."""
-    tz = timezone.get_default_timezone()  # TIME_ZONE is BUZ_TIMEZONE
+    tz = business_tz()
     texts = Memo(text)
     today = timezone.localtime(fetched_at, tz).date()
     seen = seen_orders(rows, instance=instance, tz=tz, today=today, texts=texts)

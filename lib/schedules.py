@@ -1,7 +1,7 @@
 """Daily django-q2 schedules on the business clock; each app declares its own and upserts it by name.
 
-Kept here, on the ground floor, because every app above may use it and the
-business time zone is odata's (the blackout is read on the same clock).
+On the ground floor (lib): every app declares its schedules with it, on the same business
+clock as the blackout and the pages (lib.clock).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+
+from lib.clock import business_tz
 
 
 def next_daily_run(at: time, *, tz_name: str, now: datetime | None = None) -> datetime:
@@ -32,7 +34,7 @@ def daily_schedule_upsert(*, name: str, func: str, at: time, kwargs: str = "") -
     """
     from django_q.models import Schedule
 
-    tz = ZoneInfo(settings.BUZ_TIMEZONE)
+    tz = business_tz()
     schedule, created = Schedule.objects.get_or_create(
         name=name,
         defaults={

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from reports.admin import slippage_chart
-from reports.history import eta_record_fetch
-from reports.history_selectors import slippage
-from reports.models import EtaChange
+from history.models import EtaChange
+from history.recording import eta_record_fetch
+from history.selectors import slippage
+from history.admin import slippage_chart
 from tests.conftest import as_user, elements, order_line
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 23 Nov, 11 am in Sydney
-URL = "/admin/reports/ordereta/slippage/"
+URL = "/admin/history/ordereta/slippage/"
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,6 @@ def test_the_page_is_refused_to_anonymous_and_roleless_staff(client, personas, w
 def test_order_history_is_read_only_in_the_admin(client, personas, moves):
     client = as_user(personas["bob"])
     order = EtaChange.objects.first().order
-    page = client.get(f"/admin/reports/ordereta/{order.pk}/change/")
+    page = client.get(f"/admin/history/ordereta/{order.pk}/change/")
     assert page.status_code == 200 and "Dec 2026" in page.content.decode()
-    assert client.post(f"/admin/reports/ordereta/{order.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/history/ordereta/{order.pk}/delete/", {"post": "yes"}).status_code == 403
