@@ -3,12 +3,15 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.urls import reverse
 from django_q.admin import ScheduleAdmin
 from django_q.models import Schedule
 
 from audit.services import Actor
 from buzeta.api.keys import ApiKeyError, api_key_create, api_key_revoke
 from buzeta.models import ApiKey
+from customers.admin import CustomerAdmin
+from customers.models import Customer
 
 
 @admin.register(LogEntry)
@@ -65,6 +68,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
             api_key_revoke(key=key, actor=Actor.for_user(request.user))
             count += 1
         self.message_user(request, f"Revoked {count} key(s).")
+
+
+@admin.register(Customer)
+class StaffCustomerAdmin(CustomerAdmin):
+    def preview_url(self, obj: Customer) -> str:
+        return reverse("customer-preview", args=[obj.obfuscated_id])
 
 
 admin.site.unregister(User)

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from audit.admin_mixins import AuditedAdmin
-from buzeta.staff.roles import has_staff_role
+from audit.roles import has_staff_role
 
 
 class BuzetaAdminSite(admin.AdminSite):

@@ -22,6 +22,11 @@ def new_obfuscated_id() -> str:
     return secrets.token_urlsafe(OBFUSCATED_ID_BYTES)
 
 
+def link_path(link_id: str) -> str:
+    """The customer's page: `/<link id>`, the path the old app gave out and customers keep (README, "Customer URLs")."""
+    return f"/{link_id}"
+
+
 def link_fingerprint(link_id: str) -> str:
     """A one-way name for a link id: what a job records of the link it was made for, and
     (its first characters) what log lines carry instead of the link itself."""

@@ -4,9 +4,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 
-from customers.links import LINK_ID_MAX_LENGTH, LINK_ID_PATTERN, new_obfuscated_id
+from customers.links import LINK_ID_MAX_LENGTH, LINK_ID_PATTERN, link_path, new_obfuscated_id
 from odata.targets import INSTANCES, FetchTarget
 
 obfuscated_id_validator = RegexValidator(
@@ -103,7 +102,7 @@ class Customer(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("customer-report", args=[self.obfuscated_id])
+        return link_path(self.obfuscated_id)
 
     def clean(self) -> None:
         # The "a DD or CBR name" and unique-name rules are constraints above: full_clean checks them once.

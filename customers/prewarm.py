@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from audit.services import Actor, audit_record
 from customers.models import Customer
-from odata.services import FetchResult, cache_key, fetch_targets
-from odata.targets import FetchTarget
+from odata.services import FetchResult, fetch_targets
+from odata.targets import FetchTarget, cache_key
 
 
 @dataclass

@@ -7,15 +7,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.http import Http404
+
 from customers.models import Customer
 from odata.models import UpstreamCache
 from odata.selectors import known_names
-from odata.services import cache_key
+from odata.targets import cache_key
 
 
 def customer_by_link(obfuscated_id: str) -> Customer | None:
     """The customer whose secret link id this is, or None."""
     return Customer.objects.filter(obfuscated_id=obfuscated_id).first()
+
+
+def customer_or_404(obfuscated_id: str, *, message: str = "No such customer.") -> Customer:
+    """The customer whose link this is; Http404 for any other id (a page, an API answer, the same rule)."""
+    customer = customer_by_link(obfuscated_id)
+    if customer is None:
+        raise Http404(message)
+    return customer
 
 
 @dataclass

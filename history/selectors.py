@@ -17,7 +17,7 @@ from history.models import EtaChange, OrderEta
 from history.recording import chunks
 from lib.clock import business_tz
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from orders.rules import OrderBlock
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from customers.models import Customer
-from customers.selectors import customer_by_link
+from customers.selectors import customer_or_404
 from notifications.forms import SubscribeForm
 from notifications.links import (
     ConfirmRequest,
@@ -36,10 +36,9 @@ from notifications.services import (
 
 
 def _customer_or_404(obfuscated_id: str) -> Customer:
-    customer = customer_by_link(obfuscated_id)
-    if customer is None or not settings.NOTIFICATIONS_ENABLED:
+    if not settings.NOTIFICATIONS_ENABLED:
         raise Http404("No such page")
-    return customer
+    return customer_or_404(obfuscated_id)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -35,7 +35,7 @@ from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
 from odata.leases import lease_acquire, lease_release, lease_renewer, lease_wait
 from odata.models import UpstreamCache
 from odata.signals import live_rows_fetched
-from odata.targets import FetchTarget
+from odata.targets import FetchTarget, cache_key
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,6 @@ def results_restore(data: list[dict[str, Any]]) -> list[FetchResult]:
             result.rows, result.fetched_at = _entry_rows(result.target, entry), entry.fetched_at
         results.append(result)
     return results
-
-
-def cache_key(target: FetchTarget) -> str:
-    kind = "group" if target.is_group else "customer"
-    return f"{target.instance}:{kind}:{target.name}"
 
 
 def in_blackout(moment: datetime | None = None) -> bool:

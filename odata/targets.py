@@ -15,3 +15,9 @@ class FetchTarget:
     instance: str  # one of INSTANCES
     name: str
     is_group: bool
+
+
+def cache_key(target: FetchTarget) -> str:
+    """The name of a target's cached rows (and of its fetch lease): `DD:customer:Northside Window Co`."""
+    kind = "group" if target.is_group else "customer"
+    return f"{target.instance}:{kind}:{target.name}"

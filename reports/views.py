@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -16,13 +16,16 @@ from django.http import (
 )
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from audit.roles import staff_role_required
 from customers.models import Customer
-from customers.selectors import customer_by_link
+from customers.selectors import customer_or_404
 from customers.services import customer_record_view
 from orders.filters import FilterError, ReportFilters, filter_query
 from reports.exports import EXPORT_TYPES, export_response
+from reports.extras import page_extras
 from reports.jobs import job_start_or_join
 from reports.models import ReportJob
 from reports.page import ReportPage
@@ -62,10 +65,13 @@ def filters_from_query(query: QueryDict) -> ReportFilters:
 def _customer_or_404(request: HttpRequest, obfuscated_id: str) -> Customer:
     if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_LENGTH:
         raise BadRequest("The address is too long.")
-    customer = customer_by_link(obfuscated_id)
-    if customer is None:
-        raise Http404("No such customer.")
-    return customer
+    return customer_or_404(obfuscated_id)
+
+
+def _staff(staff_preview: bool) -> dict:
+    """What the staff banner of a preview needs: that it is one, and the way back to the customers."""
+    back = reverse("admin:customers_customer_changelist") if staff_preview else ""
+    return {"staff_preview": staff_preview, "staff_back_url": back}
 
 
 def _with_query(request: HttpRequest, path: str) -> str:
@@ -104,8 +110,8 @@ def _report_response(
         "refresh_job": refresh_job,
         "permanent_url": permanent_url,
         "paged": paged,
-        "staff_preview": staff_preview,
-        "subscribe": settings.NOTIFICATIONS_ENABLED,
+        **_staff(staff_preview),
+        "page_extras": page_extras(),
         "csrf_field": CSRF_SLOT,
     }
     return render(request, "reports/report.html", context)
@@ -121,7 +127,7 @@ def with_visitor_csrf(request: HttpRequest, response: HttpResponse) -> HttpRespo
 
 def _plan_response(request: HttpRequest, customer: Customer, plan: PagePlan, *, staff_preview: bool = False):
     if plan.report is None:
-        context = {"customer": customer, "job": plan.job, "staff_preview": staff_preview}
+        context = {"customer": customer, "job": plan.job, **_staff(staff_preview)}
         return render(request, "reports/loading.html", context)
     return _report_response(request, plan.report, refresh_job=plan.job, staff_preview=staff_preview)
 
@@ -129,7 +135,7 @@ def _plan_response(request: HttpRequest, customer: Customer, plan: PagePlan, *, 
 def _unavailable_response(
     request: HttpRequest, customer: Customer, exc: ReportUnavailable, *, staff_preview: bool = False
 ) -> HttpResponse:
-    context = {"customer": customer, "message": exc.message, "staff_preview": staff_preview}
+    context = {"customer": customer, "message": exc.message, **_staff(staff_preview)}
     response = render(request, "reports/unavailable.html", context, status=exc.http_status)
     if exc.retry_after:
         response["Retry-After"] = str(exc.retry_after)
@@ -268,3 +274,12 @@ def _wants_a_page(request: HttpRequest) -> bool:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_safe
+@staff_role_required
+def customer_preview(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
+    """The customer's page as they see it, with a staff banner; not counted as their view."""
+    if not request.user.has_perm("customers.view_customer"):
+        raise PermissionDenied
+    return customer_page(request, customer_or_404(obfuscated_id), staff_preview=True)

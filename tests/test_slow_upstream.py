@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from tests.conftest import Process, app_env, start_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

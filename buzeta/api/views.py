@@ -42,7 +42,7 @@ from buzeta.api.schemas import (
 )
 from buzeta.operations.health import health_check
 from customers.models import DISPLAY_NAME_TAKEN_CODE, NO_ACCOUNT_NAME_CODE, Customer
-from customers.selectors import customer_by_link
+from customers.selectors import customer_by_link, customer_or_404
 from customers.services import customer_create, customer_delete, customer_replace, customer_update
 from history.selectors import eta_changes_for_customer
 from orders.filters import FilterError, ReportFilters
@@ -169,10 +169,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _customer(obfuscated_id: str) -> Customer:
-    customer = customer_by_link(obfuscated_id)
-    if customer is None:
-        raise Http404("No Customer matches the given query.")  # the API's words since v1
-    return customer
+    return customer_or_404(obfuscated_id, message="No Customer matches the given query.")  # the API's words since v1
 
 
 def envelope(data, **meta) -> dict:

@@ -18,8 +18,8 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.roles import ROLE_ADMIN, ROLE_USER
 from audit.services import Actor, audit_record, changes_between
-from buzeta.staff.roles import ROLE_ADMIN, ROLE_USER
 from customers.links import LINK_ID_PATTERN
 from customers.models import Customer, display_name_from
 from customers.services import customer_free_display_name, customer_save

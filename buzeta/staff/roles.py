@@ -1,12 +1,11 @@
-"""Staff roles as Django groups: `admin` (everything) and `user` (customers and statuses, view jobs)."""
+"""What each staff role may do (the roles and their check: audit/roles.py): `admin` everything, `user`
+customers and statuses, view jobs. Kept in step with every app's models after each migrate."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROLE_ADMIN = "admin"
-ROLE_USER = "user"
-ROLES = (ROLE_ADMIN, ROLE_USER)
+from audit.roles import ROLE_ADMIN, ROLE_USER
 
 # (app_label, model, actions) the `user` role may use. No users, groups or API keys.
 USER_ROLE_PERMISSIONS = [
@@ -42,9 +41,3 @@ def roles_sync_after_migrate(sender: Any, **kwargs: Any) -> None:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     roles_sync(Group, Permission)
-
-
-def has_staff_role(user: Any) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or user.groups.filter(name__in=ROLES).exists()

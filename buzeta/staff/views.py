@@ -1,25 +1,21 @@
-"""Staff pages outside the admin: sign-in doors and the order lookups."""
+"""Staff pages outside the admin: sign-in doors and the order lookups (the customer preview is the reports' page)."""
 
 from __future__ import annotations
 
 import re
 
 from django.contrib import admin, messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
-from buzeta.staff.roles import has_staff_role
-from customers.selectors import customer_by_link
+from audit.roles import staff_role_required
 from odata.client import get_client
 from odata.errors import ODataError
 from odata.targets import INSTANCES
 from reports.report import upstream_message
-from reports.views import customer_page
 
 ORDER_NO = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 LOOKUPS = {"jobs-schedule": ("JobsScheduleDetailed", "Jobs schedule"), "wip": ("WorkInProgress", "Work in progress")}
@@ -57,11 +53,9 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@login_required
+@staff_role_required
 def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str) -> HttpResponse:
     """Staff only: every upstream row of one order, all fields, straight from BuzManager."""
-    if not has_staff_role(request.user):
-        raise PermissionDenied
     if instance not in INSTANCES or not ORDER_NO.match(order_no):
         raise Http404("No such order.")
     entity_set, title = LOOKUPS[lookup]
@@ -86,26 +80,12 @@ def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str
 
 
 @require_safe
-@login_required
+@staff_role_required
 def staff_lookup_search(request: HttpRequest) -> HttpResponse:
     """The admin's "Look up an order" box: on to the lookup page, or back with a message."""
-    if not has_staff_role(request.user):
-        raise PermissionDenied
     lookup, instance = request.GET.get("lookup", "jobs-schedule"), request.GET.get("instance", "")
     order_no = request.GET.get("order_no", "").strip()
     if lookup not in LOOKUPS or instance not in INSTANCES or not ORDER_NO.match(order_no):
         messages.error(request, "Enter an order number (letters, digits, - or _) and choose DD or CBR.")
         return redirect("admin:index")
     return redirect("staff-lookup", lookup=lookup, instance=instance, order_no=order_no)
-
-
-@require_safe
-@login_required
-def customer_preview(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
-    """The customer's page as they see it, with a staff banner; not counted as their view."""
-    if not has_staff_role(request.user) or not request.user.has_perm("customers.view_customer"):
-        raise PermissionDenied
-    customer = customer_by_link(obfuscated_id)
-    if customer is None:
-        raise Http404("No such customer.")
-    return customer_page(request, customer, staff_preview=True)

@@ -92,7 +92,7 @@ def test_a_refresh_that_reaches_nobody_never_says_newer_data_is_ready(page, live
     from django.utils import timezone
 
     from odata.models import UpstreamCache
-    from odata.services import cache_key
+    from odata.targets import cache_key
 
     customer = Customer.objects.create(display_name="Sunset", dd_name="Sunset Shade Solutions")
     target = customer.fetch_targets[0]

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from customers.models import Customer
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from tests.conftest import order_line
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

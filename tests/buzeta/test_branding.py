@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from tests.conftest import order_line
 
 
@@ -41,11 +41,11 @@ def test_the_500_and_503_pages_name_the_company_without_the_request(db, brand, m
     def broken(*_args, **_kwargs):
         raise OperationalError("database or disk is full")
 
-    monkeypatch.setattr("reports.views.customer_by_link", broken)
+    monkeypatch.setattr("reports.views.customer_or_404", broken)
     visitor = Client(raise_request_exception=False)
     unavailable = visitor.get("/anything-goes-here-123")
     assert unavailable.status_code == 503 and "Harbour Blinds" in unavailable.content.decode()
-    monkeypatch.setattr("reports.views.customer_by_link", lambda _id: 1 / 0)
+    monkeypatch.setattr("reports.views.customer_or_404", lambda _id: 1 / 0)
     failed = visitor.get("/anything-goes-here-123")
     assert failed.status_code == 500 and "Harbour Blinds" in failed.content.decode()
 

@@ -16,7 +16,7 @@ from buzeta.api.keys import api_key_create
 from customers.models import Customer
 from customers.services import customer_regenerate_link
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from tests.conftest import TEST_ACTOR, app_env, start_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from buzeta.log_redaction import hidden, redact_path, redact_text
 from customers.models import Customer
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from tests.conftest import app_env, make_job, start_gunicorn
 
 

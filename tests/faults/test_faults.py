@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from reports.models import ReportJob
 from tests.conftest import Process, app_env, start_gunicorn
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
+from history.admin import slippage_chart
 from history.models import EtaChange
 from history.recording import eta_record_fetch
 from history.selectors import slippage
-from history.admin import slippage_chart
 from tests.conftest import as_user, elements, order_line
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 23 Nov, 11 am in Sydney

@@ -16,8 +16,8 @@ import responses
 import time_machine
 
 from odata.models import FetchLease, UpstreamCache
-from odata.services import Source, cache_fetch, cache_key, fetch_targets, in_blackout
-from odata.targets import FetchTarget
+from odata.services import Source, cache_fetch, fetch_targets, in_blackout
+from odata.targets import FetchTarget, cache_key
 from tests.conftest import CBR_JOBS, DD_JOBS, SYDNEY
 
 TARGET = FetchTarget("DD", "Northside Window Co", False)

@@ -11,7 +11,7 @@ import responses
 import time_machine
 
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from statuses.models import StatusMapping
 from tests.conftest import CBR_ROOT, DD_ROOT, SYDNEY, order_line
 

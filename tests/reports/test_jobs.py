@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from reports.jobs import job_run, job_start_or_join
 from reports.models import ReportJob
 from tests.conftest import CBR_JOBS, DD_JOBS, SYDNEY, make_job, order_line

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from reports import exports
 from reports.kept_exports import exports_purge
 from tests.conftest import order_line

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from odata import services as odata_services
 from odata.models import UpstreamCache
-from odata.services import cache_key
+from odata.targets import cache_key
 from reports import report as report_module
 from tests.conftest import order_line
 

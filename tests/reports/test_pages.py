@@ -173,7 +173,7 @@ def test_a_reused_page_carries_each_visitors_own_csrf_token(customer, settings):
     from django.utils import timezone
 
     from odata.models import UpstreamCache
-    from odata.services import cache_key
+    from odata.targets import cache_key
 
     settings.REPORT_PAGE_CACHE_SECONDS = 60
     caches["pages"].clear()
@@ -200,7 +200,7 @@ def test_a_settled_page_is_reused_for_a_few_seconds_with_only_the_customer_looke
     from django.core.cache import caches
 
     from odata.models import UpstreamCache
-    from odata.services import cache_key
+    from odata.targets import cache_key
 
     settings.REPORT_PAGE_CACHE_SECONDS = 5
     caches["pages"].clear()
@@ -230,7 +230,7 @@ def test_a_regenerated_or_deleted_link_is_a_404_on_the_very_next_request(client,
 
     from customers.services import customer_regenerate_link
     from odata.models import UpstreamCache
-    from odata.services import cache_key
+    from odata.targets import cache_key
 
     settings.REPORT_PAGE_CACHE_SECONDS = 60
     target = customer.fetch_targets[0]
@@ -267,7 +267,7 @@ def test_junk_query_parameters_share_one_kept_page(client, customer, settings):
     from django.utils import timezone
 
     from odata.models import UpstreamCache
-    from odata.services import cache_key
+    from odata.targets import cache_key
 
     settings.REPORT_PAGE_CACHE_SECONDS = 60
     pages = caches["pages"]
