@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record, changes_between_states, object_state
 
 # Who may read the admin's per-object change history (Django's LogEntry): role `admin`.
@@ -34,7 +35,7 @@ class AuditedAdmin:
         if not self._recorded_by_service("save"):
             audit_record(
                 actor=Actor.for_user(request.user),
-                action="created",
+                action=AuditEvent.Action.CREATED,
                 obj=obj,
                 changes=changes_between_states({}, object_state(obj)),
             )
@@ -51,7 +52,7 @@ class AuditedAdmin:
                 return entry  # saved without a change
             audit_record(
                 actor=Actor.for_user(request.user),
-                action="changed",
+                action=AuditEvent.Action.CHANGED,
                 obj=obj,
                 changes=changes,
                 summary="" if before is not None else _message_text(message),
@@ -80,7 +81,7 @@ class AuditedAdmin:
 def _record_deletion(request, obj) -> None:
     audit_record(
         actor=Actor.for_user(request.user),
-        action="deleted",
+        action=AuditEvent.Action.DELETED,
         obj=obj,
         changes=changes_between_states(object_state(obj), {}),
     )

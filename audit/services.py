@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from audit.models import AuditEvent
 
@@ -45,12 +46,13 @@ class Actor:
 def audit_record(
     *,
     actor: Actor,
-    action: str,
+    action: AuditEvent.Action,
     obj: models.Model | None = None,
     changes: dict[str, list[Any]] | None = None,
     summary: str = "",
 ) -> AuditEvent:
     """Store one event; `obj` names the object changed (None for an action on many)."""
+    action = AuditEvent.Action(action)  # refuses an action the trail does not know
     return AuditEvent.objects.create(
         actor_kind=actor.kind,
         actor_name=actor.name[:200],
@@ -62,6 +64,28 @@ def audit_record(
         changes=changes or {},
         summary=summary,
     )
+
+
+def audited_save(obj: models.Model, *, actor: Actor, recorded: Callable[[models.Model], dict[str, Any]]):
+    """Validate and store a new or changed object, and record who did it and what changed (`recorded`: what
+    the trail keeps of it), in one transaction. Saving it unchanged records nothing."""
+    with transaction.atomic():
+        stored = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+        before = recorded(stored) if stored is not None else {}
+        obj.full_clean()
+        obj.save()
+        changes = changes_between(before, recorded(obj))
+        if stored is None or changes:
+            action = AuditEvent.Action.CREATED if stored is None else AuditEvent.Action.CHANGED
+            audit_record(actor=actor, action=action, obj=obj, changes=changes)
+    return obj
+
+
+def audited_delete(obj: models.Model, *, actor: Actor, recorded: Callable[[models.Model], dict[str, Any]]) -> None:
+    """Delete an object, recording what it was, in one transaction."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditEvent.Action.DELETED, obj=obj, changes=changes_between(recorded(obj), {}))
+        obj.delete()
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

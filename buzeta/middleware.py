@@ -92,12 +92,13 @@ def trouble_cause(exception: Exception) -> str | None:
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
-    from django.http import JsonResponse
     from django.template.loader import render_to_string
 
+    from lib.http import json_error
+
     if wants_json(request):
-        response: HttpResponse = JsonResponse(
-            {"error": "The service is briefly unavailable; try again shortly.", "code": "UNAVAILABLE"}, status=503
+        response: HttpResponse = json_error(
+            "The service is briefly unavailable; try again shortly.", "UNAVAILABLE", status=503
         )
     else:
         from orders.wording import brand

@@ -3,11 +3,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 
 from buzeta.middleware import wants_json
+from lib.http import json_error
 from orders.wording import brand
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def client_ip(request: HttpRequest) -> str:
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     """django-ratelimit's answer: 429 (not 403), JSON for JSON routes."""
     if wants_json(request):
-        return JsonResponse({"error": "Too many requests; slow down.", "code": "RATE_LIMITED"}, status=429)
+        return json_error("Too many requests; slow down.", "RATE_LIMITED", status=429)
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
@@ -42,7 +43,7 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def _error_page(request: HttpRequest, status: int, template: str, message: str, code: str) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"error": message, "code": code}, status=status)
+        return json_error(message, code, status=status)
     return render(request, template, status=status)
 
 
@@ -60,7 +61,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"error": "Something went wrong on our side.", "code": "SERVER_ERROR"}, status=500)
+        return json_error("Something went wrong on our side.", "SERVER_ERROR", status=500)
     # No context processors: whatever broke (the database?) must not break the error page too.
     return HttpResponse(loader.get_template("500.html").render({"brand": brand()}), status=500)
 
@@ -69,7 +70,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A failed CSRF check, in words a person can act on (Django's default is a bare debug-style page)."""
     log.warning("CSRF check failed on %s: %s", request.path, reason)
     if wants_json(request):
-        return JsonResponse({"error": "The request could not be verified.", "code": "CSRF_FAILED"}, status=403)
+        return json_error("The request could not be verified.", "CSRF_FAILED", status=403)
     return render(request, "403_csrf.html", status=403)
 
 
@@ -82,7 +83,7 @@ def json_errors_for(urls: tuple) -> tuple:
             response = view(request, *args, **kwargs)
             if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
                 allowed = response.get("Allow", "")
-                response = JsonResponse({"error": "Method not allowed.", "code": "METHOD_NOT_ALLOWED"}, status=405)
+                response = json_error("Method not allowed.", "METHOD_NOT_ALLOWED", status=405)
                 response["Allow"] = allowed
             return response
 

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from audit.services import Actor
-from customers.models import Customer
+from customers.models import ACCOUNT_NAME_FIELDS, Customer
 from customers.prewarm import cache_prewarm
 from customers.selectors import customer_name_warnings, customers_fetch_state
 from customers.services import customer_delete, customer_regenerate_link, customer_save
@@ -59,8 +59,9 @@ class CustomerAdmin(admin.ModelAdmin):
         js = ["js/admin-copy.js"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in ("dd_name", "cbr_name"):
-            kwargs["widget"] = KnownNameInput("DD" if db_field.name == "dd_name" else "CBR")
+        instance = next((i for i, field in ACCOUNT_NAME_FIELDS.items() if field == db_field.name), None)
+        if instance:
+            kwargs["widget"] = KnownNameInput(instance)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # --- the list: one cache query for the whole page -------------------------------------------

@@ -18,12 +18,25 @@ PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 plain_text_validator = RegexValidator(PLAIN_TEXT_PATTERN, "Line breaks and other control characters are not allowed.")
 
 
-# The stored values of Customer.field_type (other tools read them; interface §4).
-CUSTOMER_NAME = "Customer Name"
-CUSTOMER_GROUP = "Customer Group"
+class FieldType(models.TextChoices):
+    """What a customer's BuzManager names are: one customer, or a group (other tools read the stored values)."""
+
+    CUSTOMER_NAME = "Customer Name", "Customer name (one BuzManager customer)"
+    CUSTOMER_GROUP = "Customer Group", "Customer group (every customer in the group)"
+
+
+CUSTOMER_NAME = FieldType.CUSTOMER_NAME
+CUSTOMER_GROUP = FieldType.CUSTOMER_GROUP
+# Which field holds a customer's name in each BuzManager account.
+ACCOUNT_NAME_FIELDS = {"DD": "dd_name", "CBR": "cbr_name"}
 DISPLAY_NAME_TAKEN = "A customer with this name already exists."
 DISPLAY_NAME_TAKEN_CODE = "display_name_taken"
 NO_ACCOUNT_NAME_CODE = "no_account_name"
+
+
+def has_account_name(dd_name: str | None, cbr_name: str | None) -> bool:
+    """A customer needs a DD name, a CBR name, or both (the database holds the rule as a constraint too)."""
+    return bool((dd_name or "").strip() or (cbr_name or "").strip())
 
 
 def display_name_from(dd_name: str, cbr_name: str) -> str:
@@ -34,10 +47,6 @@ def display_name_from(dd_name: str, cbr_name: str) -> str:
 class Customer(models.Model):
     CUSTOMER_NAME = CUSTOMER_NAME
     CUSTOMER_GROUP = CUSTOMER_GROUP
-    FIELD_TYPE_CHOICES = [
-        (CUSTOMER_NAME, "Customer name (one BuzManager customer)"),
-        (CUSTOMER_GROUP, "Customer group (every customer in the group)"),
-    ]
 
     display_name = models.CharField(
         max_length=200, validators=[plain_text_validator], help_text="Shown to the customer on their page."
@@ -56,7 +65,7 @@ class Customer(models.Model):
         validators=[plain_text_validator],
         help_text="Exact customer or group name in BuzManager CBR.",
     )
-    field_type = models.CharField(max_length=20, choices=FIELD_TYPE_CHOICES, default=CUSTOMER_NAME)
+    field_type = models.CharField(max_length=20, choices=FieldType.choices, default=FieldType.CUSTOMER_NAME)
     obfuscated_id = models.CharField(
         max_length=LINK_ID_MAX_LENGTH,
         unique=True,
@@ -80,7 +89,7 @@ class Customer(models.Model):
                 violation_error_code=NO_ACCOUNT_NAME_CODE,
             ),
             models.CheckConstraint(
-                condition=models.Q(field_type__in=[CUSTOMER_NAME, CUSTOMER_GROUP]),
+                condition=models.Q(field_type__in=FieldType.values),
                 name="customer_field_type_valid",
             ),
             # Two customers whose names differ only in case would be indistinguishable to staff.
@@ -134,4 +143,4 @@ class Customer(models.Model):
     @property
     def account_names(self) -> dict[str, str]:
         """This customer's name in each BuzManager account (blank where it has none)."""
-        return dict(zip(INSTANCES, (self.dd_name, self.cbr_name), strict=True))
+        return {instance: getattr(self, ACCOUNT_NAME_FIELDS[instance]) for instance in INSTANCES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record
 from customers.models import Customer
 from odata.services import FetchResult, fetch_targets
@@ -77,7 +78,7 @@ def cache_prewarm(
     failed = "".join(f"; {line.customer}: {line.describe()}" for line in summary.failed)
     audit_record(
         actor=actor,
-        action="prewarmed",
+        action=AuditEvent.Action.PREWARMED,
         obj=chosen[0] if len(chosen) == 1 else None,
         summary=summary.describe() + failed,
     )

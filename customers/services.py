@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.services import Actor, audit_record, changes_between
+from audit.models import AuditEvent
+from audit.services import Actor, audit_record, audited_delete, audited_save
 from customers.models import Customer, display_name_from, new_obfuscated_id
 
 # Customers of the built-in simulator's data set, for demos.
@@ -52,7 +53,7 @@ def customer_regenerate_link(*, customer: Customer, actor: Actor) -> str:
     customer.save(update_fields=["obfuscated_id", "updated_at"])
     audit_record(
         actor=actor,
-        action="regenerated link",
+        action=AuditEvent.Action.REGENERATED_LINK,
         obj=customer,
         changes={"link": [_masked(old), _masked(customer.obfuscated_id)]},
     )
@@ -107,23 +108,12 @@ def _recorded_fields(customer: Customer) -> dict[str, Any]:
     return values
 
 
-@transaction.atomic
 def customer_save(*, customer: Customer, actor: Actor) -> Customer:
     """Validate and store a new or changed customer, and record who did it and what changed.
 
     The one door for customer edits: the admin form, the API and the legacy import all come here.
     """
-    before = {}
-    if customer.pk:
-        stored = Customer.objects.filter(pk=customer.pk).first()
-        before = _recorded_fields(stored) if stored else {}
-    customer.full_clean()
-    created = not before
-    customer.save()
-    changes = changes_between(before, _recorded_fields(customer))
-    if created or changes:
-        audit_record(actor=actor, action="created" if created else "changed", obj=customer, changes=changes)
-    return customer
+    return audited_save(customer, actor=actor, recorded=_recorded_fields)
 
 
 def customer_create(*, actor: Actor, **fields) -> Customer:
@@ -157,11 +147,9 @@ def customer_replace(*, customer: Customer, actor: Actor, **fields) -> Customer:
     return customer_update(customer=customer, actor=actor, display_name=display_name, field_type=field_type, **names)
 
 
-@transaction.atomic
 def customer_delete(*, customer: Customer, actor: Actor) -> None:
     """Remove a customer: its link stops working and its report jobs go with it."""
-    audit_record(actor=actor, action="deleted", obj=customer, changes=changes_between(_recorded_fields(customer), {}))
-    customer.delete()
+    audited_delete(customer, actor=actor, recorded=_recorded_fields)
 
 
 def customer_free_display_name(name: str, *, exclude_pk: int | None = None) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from customers.models import Customer
+from customers.models import ACCOUNT_NAME_FIELDS, Customer
 from history.models import EtaChange, OrderEta
 from history.selectors import Slippage, slippage
 from odata.targets import INSTANCES
@@ -133,12 +134,16 @@ def slippage_chart(data: Slippage) -> dict:
 
 def _attach_customer_links(data: Slippage) -> None:
     """Give each most-moved order `customer_url`: the admin page of the customer it belongs to, if known."""
-    names = {order.customer_name for order in data.most_moved if order.customer_name}
-    found = Customer.objects.filter(Q(dd_name__in=names) | Q(cbr_name__in=names)).only("pk", "dd_name", "cbr_name")
+    # Ignoring case, as history matches names (its customer_key is folded).
+    names = {order.customer_name.casefold() for order in data.most_moved if order.customer_name}
+    lowered = {f"{field}_lower": Lower(field) for field in ACCOUNT_NAME_FIELDS.values()}
+    matching = Q(pk__in=[])
+    for key in lowered:
+        matching |= Q(**{f"{key}__in": names})
     by_name = {}
-    for customer in found if names else []:
-        by_name[("DD", customer.dd_name)] = customer.pk
-        by_name[("CBR", customer.cbr_name)] = customer.pk
+    for customer in Customer.objects.annotate(**lowered).filter(matching) if names else []:
+        for instance, name in customer.account_names.items():
+            by_name[(instance, name.casefold())] = customer.pk
     for order in data.most_moved:
-        pk = by_name.get((order.instance, order.customer_name))
+        pk = by_name.get((order.instance, order.customer_name.casefold()))
         order.customer_url = reverse("admin:customers_customer_change", args=[pk]) if pk else ""

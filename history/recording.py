@@ -29,6 +29,7 @@ from django.db.models import BooleanField, DateField, ExpressionWrapper, Q, Valu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record
 from history.models import EtaChange, OrderEta
 from lib.clock import business_tz
@@ -347,7 +348,7 @@ def history_purge(*, actor: Actor, older_than_days: int | None = None, dry_run: 
             old_orders.delete()
             audit_record(
                 actor=actor,
-                action="purged ETA history",
+                action=AuditEvent.Action.PURGED_HISTORY,
                 summary=f"{counts[0]} ETA changes and {counts[1]} closed orders older than {days} days deleted",
             )
     return counts

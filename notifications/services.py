@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record
 from customers.models import Customer
 from history.models import EtaChange
@@ -71,7 +72,7 @@ def subscription_request(
             existing.alerts, existing.digest = alerts, digest
             existing.save(update_fields=["alerts", "digest"])
         if actor is not None:
-            audit_record(actor=actor, action="added e-mail updates", obj=existing)
+            audit_record(actor=actor, action=AuditEvent.Action.ADDED_UPDATES, obj=existing)
     if existing.confirmed_at and (existing.alerts, existing.digest) == (alerts, digest):
         return SubscribeOutcome(existing, None)  # already exactly this: nothing to confirm
     return SubscribeOutcome(existing, ConfirmRequest(existing.pk, alerts, digest))
@@ -108,14 +109,14 @@ def subscription_change(*, subscription: Subscription, actor: Actor) -> Subscrip
     """Staff changing an address's choices (no confirmation: staff are trusted with it)."""
     subscription.full_clean(exclude=["customer", "email"])
     subscription.save(update_fields=["alerts", "digest"])
-    audit_record(actor=actor, action="changed e-mail updates", obj=subscription)
+    audit_record(actor=actor, action=AuditEvent.Action.CHANGED_UPDATES, obj=subscription)
     return subscription
 
 
 @transaction.atomic
 def subscription_remove(*, subscription: Subscription, actor: Actor) -> None:
     """Staff removing an address: it goes with its deliveries; the trail names only the subscription."""
-    audit_record(actor=actor, action="removed e-mail updates", obj=subscription)
+    audit_record(actor=actor, action=AuditEvent.Action.REMOVED_UPDATES, obj=subscription)
     subscription.delete()
 
 
@@ -126,7 +127,7 @@ def subscriptions_pause(*, subscriptions, actor: Actor, reason: str = "Paused by
             count += Subscription.objects.filter(pk=subscription.pk, paused_at__isnull=True).update(
                 paused_at=timezone.now(), pause_reason=reason
             )
-            audit_record(actor=actor, action="paused e-mail updates", obj=subscription)
+            audit_record(actor=actor, action=AuditEvent.Action.PAUSED_UPDATES, obj=subscription)
     return count
 
 
@@ -139,7 +140,7 @@ def subscriptions_resume(*, subscriptions, actor: Actor) -> int:
                 paused_at=None, pause_reason="", failures=0, retry_at=None
             )
             subscription.deliveries.filter(status=Delivery.FAILED).update(next_attempt_at=timezone.now())
-            audit_record(actor=actor, action="resumed e-mail updates", obj=subscription)
+            audit_record(actor=actor, action=AuditEvent.Action.RESUMED_UPDATES, obj=subscription)
     return count
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record
 from odata.models import FetchLease, UpstreamCache
 
@@ -13,5 +14,7 @@ def cache_clear(*, actor: Actor, dry_run: bool = False) -> int:
     if not dry_run:
         UpstreamCache.objects.all().delete()
         FetchLease.objects.all().delete()
-        audit_record(actor=actor, action="cleared the cache", summary=f"{count} cached upstream entries deleted")
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CLEARED_CACHE, summary=f"{count} cached upstream entries deleted"
+        )
     return count

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record
 from customers.links import link_fingerprint
 from customers.models import Customer
@@ -230,5 +231,7 @@ def jobs_purge(*, actor: Actor, older_than_days: int | None = None, dry_run: boo
     if not dry_run:
         jobs.delete()
         age = f" finished more than {older_than_days} days ago" if older_than_days is not None else ""
-        audit_record(actor=actor, action="purged report jobs", summary=f"{count} finished report jobs{age} deleted")
+        audit_record(
+            actor=actor, action=AuditEvent.Action.PURGED_JOBS, summary=f"{count} finished report jobs{age} deleted"
+        )
     return count

@@ -23,7 +23,7 @@ class ReportJobQuerySet(models.QuerySet):
         return self.filter(status__in=ReportJob.LIVE_STATUSES)
 
     def finished(self) -> ReportJobQuerySet:
-        return self.filter(status__in=[ReportJob.DONE, ReportJob.FAILED])
+        return self.exclude(status__in=LIVE_STATUSES)
 
     def recently_failed(self, now=None) -> ReportJobQuerySet:
         cutoff = (now or timezone.now()) - timedelta(seconds=FAILURE_SHOWN_SECONDS)
@@ -36,12 +36,22 @@ class ReportJobQuerySet(models.QuerySet):
         )
 
 
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+# A job still under way: at most one per customer (the constraint below), joined by every visitor.
+LIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
 class ReportJob(models.Model):
     """Building one customer's report in the background, with progress for the loading page."""
 
-    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-    STATUS_CHOICES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
-    LIVE_STATUSES = (QUEUED, RUNNING)
+    QUEUED, RUNNING, DONE, FAILED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.FAILED
+    LIVE_STATUSES = LIVE_STATUSES
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="report_jobs")
@@ -51,7 +61,7 @@ class ReportJob(models.Model):
         editable=False,
         help_text="The customer's link when the job was made (a one-way hash): its report is shown only under it.",
     )
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=QUEUED)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     percent = models.PositiveSmallIntegerField(default=0)
     log = models.JSONField(default=list, blank=True, help_text="Progress lines shown on the loading page.")
     error = models.TextField(blank=True, help_text="What the customer was told when the job failed.")
@@ -75,7 +85,7 @@ class ReportJob(models.Model):
         constraints = [
             # At most one live job per customer: a second visitor joins the first.
             models.UniqueConstraint(
-                fields=["customer"], condition=Q(status__in=["queued", "running"]), name="one_live_job_per_customer"
+                fields=["customer"], condition=Q(status__in=LIVE_STATUSES), name="one_live_job_per_customer"
             ),
             models.CheckConstraint(condition=Q(percent__lte=100), name="report_job_percent_max_100"),
         ]

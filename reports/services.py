@@ -71,7 +71,7 @@ def report_page(*, customer: Customer, filters: ReportFilters) -> PagePlan:
             return PagePlan(job=live)
     failed = last_recent_failure_for(customer)
     if failed is not None:
-        raise ReportUnavailable(failed.error or GENERIC_FAILURE, http_status=failed.error_status or 502)
+        raise job_failure(failed)
     return PagePlan(job=job_start_or_join(customer=customer))
 
 
@@ -121,12 +121,17 @@ def report_within_budget(*, customer: Customer, filters: ReportFilters) -> Repor
         except CachedRowsGone:  # cleared (clear_cache) between the job and this page
             raise StillPreparing(job) from None
     if job.status == ReportJob.FAILED:
-        raise ReportUnavailable(
-            job.error or GENERIC_FAILURE, http_status=job.error_status or 502, retry_after=DEFAULT_RETRY_SECONDS
-        )
+        raise job_failure(job)
     if _settled(peeks):
         return report_from_results(customer=customer, results=peeks, filters=filters)
     raise StillPreparing(job)
+
+
+def job_failure(job: ReportJob) -> ReportUnavailable:
+    """What a failed job tells whoever asked: its message, its page's status, and when to try again."""
+    return ReportUnavailable(
+        job.error or GENERIC_FAILURE, http_status=job.error_status or 502, retry_after=DEFAULT_RETRY_SECONDS
+    )
 
 
 class StillPreparing(ReportUnavailable):

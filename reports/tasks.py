@@ -1,8 +1,8 @@
 """django-q2 entry points: take an id, call a service."""
 
 from audit.services import Actor
-from history.recording import history_purge
-from reports.jobs import job_run, jobs_purge
+from reports.housekeeping import old_records_purge
+from reports.jobs import job_run
 from reports.kept_exports import EXPORT_KEEP_HOURS, exports_purge
 from reports.schedules import PURGE_JOBS_DAYS, PURGE_JOBS_SCHEDULE
 
@@ -12,12 +12,10 @@ def run_report_job(job_id: str) -> None:
 
 
 def purge_jobs_task(days: int = PURGE_JOBS_DAYS) -> str:
-    actor = Actor.for_schedule(PURGE_JOBS_SCHEDULE)
-    count = jobs_purge(actor=actor, older_than_days=days)
-    events, orders = history_purge(actor=actor)
+    purged = old_records_purge(actor=Actor.for_schedule(PURGE_JOBS_SCHEDULE), older_than_days=days)
     return (
-        f"purged {count} finished report jobs older than {days} days, "
-        f"{events} ETA changes and {orders} closed orders past BUZ_ETA_HISTORY_DAYS"
+        f"purged {purged.jobs} finished report jobs older than {days} days, "
+        f"{purged.eta_changes} ETA changes and {purged.closed_orders} closed orders past BUZ_ETA_HISTORY_DAYS"
     )
 
 

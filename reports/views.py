@@ -23,6 +23,7 @@ from audit.roles import staff_role_required
 from customers.models import Customer
 from customers.selectors import customer_or_404
 from customers.services import customer_record_view
+from lib.http import json_error
 from orders.filters import FilterError, ReportFilters, filter_query
 from reports.exports import EXPORT_TYPES, export_response
 from reports.extras import page_extras
@@ -211,7 +212,7 @@ def customer_refresh(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
 def job_status_json(request: HttpRequest, job_id: str) -> JsonResponse:
     job = public_job_by_id(job_id)
     if job is None:
-        return JsonResponse({"error": "No such job.", "code": "NOT_FOUND"}, status=404)
+        return json_error("No such job.", "NOT_FOUND", status=404)
     response = JsonResponse(job_status(job))
     response["Cache-Control"] = "no-store"
     return response

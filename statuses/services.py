@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from audit.services import Actor, audit_record, changes_between
+from audit.models import AuditEvent
+from audit.services import Actor, audit_record, audited_delete, audited_save
 from odata.client import get_client
 from odata.errors import ODataError
 from statuses.models import StatusMapping
@@ -25,23 +26,13 @@ def _recorded_fields(mapping: StatusMapping) -> dict:
     return {"odata_status": mapping.odata_status, "custom_status": mapping.custom_status, "active": mapping.active}
 
 
-@transaction.atomic
 def status_mapping_save(*, mapping: StatusMapping, actor: Actor) -> StatusMapping:
     """Validate and store a new or changed mapping, recording who did it and what changed."""
-    stored = StatusMapping.objects.filter(pk=mapping.pk).first() if mapping.pk else None
-    before = _recorded_fields(stored) if stored else {}
-    mapping.full_clean()
-    mapping.save()
-    changes = changes_between(before, _recorded_fields(mapping))
-    if not before or changes:
-        audit_record(actor=actor, action="changed" if before else "created", obj=mapping, changes=changes)
-    return mapping
+    return audited_save(mapping, actor=actor, recorded=_recorded_fields)
 
 
-@transaction.atomic
 def status_mapping_delete(*, mapping: StatusMapping, actor: Actor) -> None:
-    audit_record(actor=actor, action="deleted", obj=mapping, changes=changes_between(_recorded_fields(mapping), {}))
-    mapping.delete()
+    audited_delete(mapping, actor=actor, recorded=_recorded_fields)
 
 
 @transaction.atomic
@@ -72,7 +63,8 @@ def statuses_refresh(*, actor: Actor, dry_run: bool = False) -> StatusRefresh:
             )
         failed = "".join(f"; {instance} could not be read ({kind})" for instance, kind in result.failed.items())
         added = f"added {len(result.added)}: {', '.join(result.added)}" if result.added else "added none"
-        audit_record(actor=actor, action="refreshed statuses", summary=f"{result.seen} seen upstream, {added}{failed}")
+        summary = f"{result.seen} seen upstream, {added}{failed}"
+        audit_record(actor=actor, action=AuditEvent.Action.REFRESHED_STATUSES, summary=summary)
     return result
 
 

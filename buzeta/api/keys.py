@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record
 from buzeta.models import ApiKey
 
@@ -37,7 +38,7 @@ def api_key_create(*, name: str, actor: Actor, scope: str = ApiKey.Scope.READ) -
     try:
         with transaction.atomic():
             key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_digest(secret), scope=scope)
-            audit_record(actor=actor, action="created", obj=key, changes={"scope": [None, scope]})
+            audit_record(actor=actor, action=AuditEvent.Action.CREATED, obj=key, changes={"scope": [None, scope]})
     except IntegrityError:
         raise ApiKeyError(f"a key named {name!r} already exists") from None
     return key, secret
@@ -62,4 +63,4 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="revoked", obj=key)
+        audit_record(actor=actor, action=AuditEvent.Action.REVOKED, obj=key)

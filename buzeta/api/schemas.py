@@ -9,7 +9,7 @@ from ninja import Path, Query, Schema
 from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from customers.links import LINK_ID_CHOSEN_PATTERN, LINK_ID_PATTERN
-from customers.models import PLAIN_TEXT_PATTERN, Customer
+from customers.models import PLAIN_TEXT_PATTERN, Customer, has_account_name
 from orders.filters import MAX_FILTER_LENGTH, MAX_FILTER_VALUES
 
 # The model's rule (no control characters), and a name must hold something besides spaces
@@ -68,7 +68,7 @@ class CustomerIn(Schema):
 
     @model_validator(mode="after")
     def _has_an_account_name(self):
-        if not self.dd_name.strip() and not self.cbr_name.strip():
+        if not has_account_name(self.dd_name, self.cbr_name):
             raise ValueError("A customer needs a DD name, a CBR name, or both.")
         return self
 

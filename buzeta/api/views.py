@@ -45,6 +45,7 @@ from customers.models import DISPLAY_NAME_TAKEN_CODE, NO_ACCOUNT_NAME_CODE, Cust
 from customers.selectors import customer_by_link, customer_or_404
 from customers.services import customer_create, customer_delete, customer_replace, customer_update
 from history.selectors import eta_changes_for_customer
+from lib.http import error_body
 from orders.filters import FilterError, ReportFilters
 from reports.exports import export_response
 from reports.jobs import job_start_or_join
@@ -82,7 +83,7 @@ MANAGE = KeyAuth(manage=True)
 
 
 def error(request: HttpRequest, status: int, message: str, **extra) -> HttpResponse:
-    return api.create_response(request, {"error": message, "code": CODES.get(status, "ERROR"), **extra}, status=status)
+    return api.create_response(request, error_body(message, CODES.get(status, "ERROR"), **extra), status=status)
 
 
 @api.exception_handler(AuthenticationError)

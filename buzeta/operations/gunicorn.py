@@ -41,12 +41,14 @@ class RedactingLogger(Logger):
 
 class JsonErrorWorker(ThreadWorker):
     def handle_error(self, req, client, addr, exc):
+        from lib.http import error_body
+
         refusal = next((r for kind, r in _REFUSALS.items() if isinstance(exc, kind)), None)
         if refusal is None:
             return super().handle_error(req, client, addr, exc)
         status, code, message = refusal
         self.log.warning("refused before the app: %s %s", status, type(exc).__name__)
-        body = json.dumps({"error": message, "code": code}).encode()
+        body = json.dumps(error_body(message, code)).encode()
         reason = {414: "URI Too Long", 431: "Request Header Fields Too Large"}[status]
         head = (
             f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"

@@ -18,10 +18,11 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.models import AuditEvent
 from audit.roles import ROLE_ADMIN, ROLE_USER
 from audit.services import Actor, audit_record, changes_between
 from customers.links import LINK_ID_PATTERN
-from customers.models import Customer, display_name_from
+from customers.models import Customer, display_name_from, has_account_name
 from customers.services import customer_free_display_name, customer_save
 from statuses.models import StatusMapping
 from statuses.services import status_mapping_save
@@ -112,7 +113,7 @@ def _customers(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
             raise LegacyImportError(f"{where}: obfuscated_id {obfuscated_id!r} appears twice")
         seen.add(obfuscated_id)
         dd_name, cbr_name = _clean(row["dd_name"]), _clean(row["cbr_name"])
-        if not dd_name and not cbr_name:
+        if not has_account_name(dd_name, cbr_name):
             raise LegacyImportError(f"{where}: neither dd_name nor cbr_name is set")
         field_type = FIELD_TYPES.get(_clean(row["field_type"]).lower())
         if field_type is None:
@@ -218,7 +219,12 @@ def _user_save(user: User, actor: Actor) -> None:
         user.set_unusable_password()  # staff sign in with Google; passwords are never imported
     user.save()
     changes = changes_between(before, {f: getattr(user, f) for f in fields})
-    audit_record(actor=actor, action="changed" if stored else "created", obj=user, changes=changes)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGED if stored else AuditEvent.Action.CREATED,
+        obj=user,
+        changes=changes,
+    )
 
 
 def legacy_import(path: Path, *, actor: Actor, dry_run: bool = False) -> LegacyImport:
@@ -245,7 +251,12 @@ def legacy_import(path: Path, *, actor: Actor, dry_run: bool = False) -> LegacyI
                 user.groups.remove(*[groups[name] for name in current])
                 user.groups.add(groups[role])
                 result.changes.append(f"~ user {values['email']}: role {sorted(current) or '-'} → {role}")
-                audit_record(actor=actor, action="changed", obj=user, changes={"role": [sorted(current) or None, role]})
+                audit_record(
+                    actor=actor,
+                    action=AuditEvent.Action.CHANGED,
+                    obj=user,
+                    changes={"role": [sorted(current) or None, role]},
+                )
                 result.count("roles set")
         for values in statuses:
             lookup = {"odata_status": values.pop("odata_status")}

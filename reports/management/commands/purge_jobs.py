@@ -2,8 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import Actor
-from history.recording import history_purge
-from reports.jobs import jobs_purge
+from reports.housekeeping import old_records_purge
 from reports.kept_exports import EXPORT_KEEP_HOURS, exports_purge
 from reports.schedules import PURGE_JOBS_DAYS
 
@@ -22,12 +21,12 @@ class Command(BaseCommand):
         if options["days"] < 0:
             raise CommandError("--days must not be negative")
         actor = Actor.for_command("purge_jobs")
-        count = jobs_purge(actor=actor, older_than_days=options["days"], dry_run=options["dry_run"])
-        events, orders = history_purge(actor=actor, dry_run=options["dry_run"])
+        purged = old_records_purge(actor=actor, older_than_days=options["days"], dry_run=options["dry_run"])
         verb = "would delete" if options["dry_run"] else "deleted"
-        self.stdout.write(f"{verb} {count} finished report jobs older than {options['days']} days")
+        self.stdout.write(f"{verb} {purged.jobs} finished report jobs older than {options['days']} days")
         self.stdout.write(
-            f"{verb} {events} ETA changes and {orders} closed orders older than {settings.BUZ_ETA_HISTORY_DAYS} days"
+            f"{verb} {purged.eta_changes} ETA changes and {purged.closed_orders} closed orders "
+            f"older than {settings.BUZ_ETA_HISTORY_DAYS} days"
         )
         if not options["dry_run"]:
             self.stdout.write(f"deleted {exports_purge()} kept exports older than {EXPORT_KEEP_HOURS} hours")
