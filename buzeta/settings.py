@@ -182,7 +182,7 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
-# Branding (interface §15): who the customer buys from, and how to reach them, on the customer
+# Branding (README, "The customer page"): who the customer buys from, and how to reach them, on the customer
 # page, every e-mail and the error pages.
 BUZ_COMPANY_NAME = env_str("BUZ_COMPANY_NAME", "BuzETA")
 BUZ_CONTACT_EMAIL = env_str("BUZ_CONTACT_EMAIL")
@@ -300,7 +300,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Business rules (interface §3) -------------------------------------------
+# --- Business rules (README, "Configuration") -------------------------------------------
 
 BUZ_TIMEZONE = env_str("BUZ_TIMEZONE", "Australia/Sydney")
 try:
@@ -367,7 +367,7 @@ CACHE_ROWS_MEMO_LINES = env_int("CACHE_ROWS_MEMO_LINES", 150_000, minimum=0)
 REPORT_MEMO_LINES = env_int("REPORT_MEMO_LINES", 150_000, minimum=0)
 VIEW_COUNT_FLUSH_SECONDS = env_int("VIEW_COUNT_FLUSH_SECONDS", 30, minimum=0)
 
-# Exports (interface §7): the fixed columns, then these upstream fields when
+# Exports (README, "The report"): the fixed columns, then these upstream fields when
 # allowed. Anything else, and anything matching the deny pattern in
 # reports/exports.py (costs, prices, margins, keys, notes, barcodes…), never leaves.
 BUZ_EXPORT_EXTRA_COLUMNS = env_list("BUZ_EXPORT_EXTRA_COLUMNS", ["Customer", "Qty", "Location"])

@@ -14,36 +14,6 @@ from audit.models import AuditEvent
 from audit.services import Actor, audit_record, audited_delete, audited_save
 from customers.models import Customer, display_name_from, new_obfuscated_id
 
-# Customers of the built-in simulator's data set, for demos.
-DEMO_CUSTOMERS = [
-    {"display_name": "Northside Window Co", "dd_name": "Northside Window Co", "cbr_name": ""},
-    {
-        "display_name": "Sunset Shade Solutions",
-        "dd_name": "Sunset Shade Solutions",
-        "cbr_name": "Sunset Shade Solutions",
-    },
-    {
-        "display_name": "Coastal Living Group",
-        "dd_name": "Coastal Living Group",
-        "cbr_name": "Coastal Living Group",
-        "field_type": Customer.CUSTOMER_GROUP,
-    },
-    {"display_name": "O'Brien's Curtains", "dd_name": "O'Brien's Curtains", "cbr_name": ""},
-]
-
-
-@transaction.atomic
-def customers_seed_demo(*, actor: Actor) -> list[tuple[Customer, bool]]:
-    """Create the demo customers if missing; existing ones (and their links) are kept."""
-    seeded = []
-    for spec in DEMO_CUSTOMERS:
-        customer = Customer.objects.filter(display_name__iexact=spec["display_name"]).first()
-        created = customer is None
-        if created:
-            customer = customer_create(actor=actor, **spec)
-        seeded.append((customer, created))
-    return seeded
-
 
 @transaction.atomic
 def customer_regenerate_link(*, customer: Customer, actor: Actor) -> str:

@@ -101,7 +101,7 @@ class RecordSummary:
 def seen_orders(
     rows: Sequence[Mapping[str, Any]], *, instance: str, tz, today: date, texts: Memo
 ) -> dict[str, OrderFacts]:
-    """The open orders in one account's rows, by RefNo, under the report's own rules (§6).
+    """The open orders in one account's rows, by RefNo, under the report's own rules (README, "The report").
 
     Without their rows: `order_rows_attach`, with the same `texts`, adds them where needed.
     """

@@ -1,4 +1,4 @@
-"""HTTP client for BuzManager's read-only OData reporting API (interface §10)."""
+"""HTTP client for BuzManager's read-only OData reporting API (what it answers: odata/simulator/dataset.py)."""
 
 from __future__ import annotations
 

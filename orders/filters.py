@@ -1,4 +1,4 @@
-"""Report filters (interface §6): what a customer's query string asks for, and the menus to ask with.
+"""Report filters (README, "The report"): what a customer's query string asks for, and the menus to ask with.
 
 Plain functions over the orders of orders.rules; nothing here touches the database.
 """

@@ -1,4 +1,4 @@
-"""The report rules of interface §6, as plain functions over plain rows.
+"""The report rules (README, "The report"), as plain functions over plain rows.
 
 Input rows are BuzManager `JobsScheduleDetailed` rows with an added
 `Instance` ("DD" or "CBR"). Nothing here touches the database or the network.
@@ -205,7 +205,7 @@ def order_facts(
     today: date | None = None,
     instance: str | None = None,
 ) -> list[OrderFacts]:
-    """The rows by order, `(Instance, RefNo)`, each with its facts (interface §6) and its rows.
+    """The rows by order, `(Instance, RefNo)`, each with its facts and its rows.
 
     `instance`: the rows are one account's, untagged (as fetched). Rows without a RefNo
     or an Instance are dropped and counted in the log.
@@ -360,7 +360,7 @@ def build_orders(
     finished_statuses: Iterable[str],
     tz: tzinfo,
 ) -> list[OrderBlock]:
-    """Group rows into open orders, sorted and de-duplicated (interface §6)."""
+    """Group rows into open orders, sorted and de-duplicated (README, "The report")."""
     orders = [
         _order_block(order.instance, order.ref_no, order.eta, order.rows, status_names)
         for order in order_facts(rows, tz=tz, finished_statuses=finished_statuses)

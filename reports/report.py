@@ -1,7 +1,6 @@
-"""A customer's report: what each account gave, through the rules of §6, ready for a page, an export or the API.
-
-The module of `reports` that talks to `odata` (with `history`, which keys its records on
-cache keys); the other modules import what they need of it from here.
+"""A customer's report: what each account gave, through the rules of orders.rules, ready for a page, an
+export or the API. The module of `reports` that reads `odata`'s fetch results into a Report; the page,
+exports, jobs and services take theirs from here.
 """
 
 from __future__ import annotations
@@ -225,7 +224,7 @@ _derived_memo = WeightedMemo(lambda: 256 if settings.REPORT_MEMO_LINES else 0)
 
 
 def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:
-    """The open orders in what the accounts gave, with their ETA history (interface §6), and a
+    """The open orders in what the accounts gave, with their ETA history, and a
     version string that changes whenever they could."""
     status_names = status_names_active()
     version = (
@@ -279,11 +278,6 @@ def results_to_json(results: list[FetchResult]) -> list[dict]:
 def results_from_json(data: list[dict] | None) -> list[FetchResult]:
     """A job's kept results, rows read back from the cache (CachedRowsGone when cleared since)."""
     return results_restore(data or [])
-
-
-def report_build(*, customer: Customer, filters: ReportFilters | None = None) -> Report:
-    """The customer's report under the fetch policy, built inside the caller (blocking)."""
-    return report_from_results(customer=customer, results=fetch_targets(customer.fetch_targets), filters=filters)
 
 
 def report_as_data(report: Report) -> dict:

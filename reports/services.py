@@ -156,7 +156,7 @@ def job_report(job: ReportJob, *, filters: ReportFilters) -> Report:
 
 
 def job_status(job: ReportJob) -> dict[str, Any]:
-    """The loading page's view of a job (interface §5)."""
+    """The loading page's view of a job (README, "Customer URLs": /jobs/<id>)."""
     job = job_recover_if_stalled(job) if job.is_live else job
     return {
         "status": job.status,

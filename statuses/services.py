@@ -68,31 +68,6 @@ def statuses_refresh(*, actor: Actor, dry_run: bool = False) -> StatusRefresh:
     return result
 
 
-# The demo's renamed statuses: the simulator's factory words, as a customer would read them.
-DEMO_MAPPINGS = {
-    "Order Received": "Order received",
-    "Awaiting Fabric": "Waiting for fabric",
-    "Fabric Cut": "Fabric cut",
-    "In Production": "In production",
-    "Sewing": "Being sewn",
-    "Assembly": "Being assembled",
-    "Quality Check": "Final checks",
-    "Packed": "Packed",
-    "Ready for Dispatch": "Ready to deliver",
-}
-
-
-def statuses_seed_demo(*, actor: Actor) -> int:
-    """Add the demo's mappings where missing (active); existing ones are left as staff set them."""
-    known = {name.casefold() for name in StatusMapping.objects.values_list("odata_status", flat=True)}
-    added = 0
-    for raw, shown in DEMO_MAPPINGS.items():
-        if raw.casefold() not in known:
-            status_mapping_save(mapping=StatusMapping(odata_status=raw, custom_status=shown, active=True), actor=actor)
-            added += 1
-    return added
-
-
 # --- refreshing in the background (the admin's button) ---------------------------------------------
 
 REFRESH_STATE_KEY = "statuses-refresh"

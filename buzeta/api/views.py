@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1/ (interface §8). Key in X-API-Key; one envelope; JSON errors.
+"""The JSON API under /api/v1/ (README, "JSON API"). Key in X-API-Key; one envelope; JSON errors.
 
 django-ninja builds the OpenAPI document at /api/v1/openapi.json from these functions and
 buzeta.api.schemas, so it always matches what is served. Keys have a scope (buzeta.api.auth):

@@ -209,7 +209,7 @@ def test_the_digest_goes_out_once_on_monday_morning(northside, simulator, smtp_i
 
 @time_machine.travel(MONDAY + timedelta(minutes=5), tick=False)
 def test_the_digest_lists_orders_due_within_two_weeks_and_the_weeks_changes(northside, simulator, smtp_inbox):
-    from reports.report import report_build
+    from reports.report import report_from_results, report_peek
 
     subscribed(northside, digest=True, alerts=False)
     ref = dated_orders()[0]
@@ -218,7 +218,7 @@ def test_the_digest_lists_orders_due_within_two_weeks_and_the_weeks_changes(nort
     notifications_send()
     [message] = smtp_inbox.messages
     text = smtp_inbox.text(message)
-    orders = report_build(customer=northside).orders
+    orders = report_from_results(customer=northside, results=report_peek(customer=northside)).orders
     soon = [o.ref_no for o in orders if o.eta and o.eta <= MONDAY.date() + timedelta(days=14)]
     later = [o.ref_no for o in orders if o.eta and o.eta > MONDAY.date() + timedelta(days=14)]
     assert soon and all(f"Order {r}" in text.split("New dates since")[0] for r in soon)

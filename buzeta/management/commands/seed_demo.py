@@ -7,8 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import Actor
-from customers.services import customers_seed_demo
-from statuses.services import statuses_seed_demo
+from buzeta.operations.demo import customers_seed_demo, statuses_seed_demo
 
 
 def _demo_password() -> str:
