@@ -48,23 +48,8 @@ def database_url(db: dict) -> str:
 
 @pytest.fixture(autouse=True)
 def fake_upstream(settings, tmp_path) -> None:
-    """Unit tests talk to a host that only `responses` answers, never the real BuzManager,
-    and keep their files out of the real data directory."""
+    """Every test keeps its files out of the real data directory (the rest is tests/settings.py)."""
     settings.DATA_DIR = tmp_path
-    # Rate limits have their own tests; elsewhere hundreds of requests from one IP would trip them.
-    settings.RATELIMIT_ENABLE = False
-    # Every view written at once, and no page reuse: tests see each change immediately.
-    settings.VIEW_COUNT_FLUSH_SECONDS = 0
-    settings.REPORT_PAGE_CACHE_SECONDS = 0
-    settings.REPORT_MEMO_LINES = 0
-    settings.CACHE_ROWS_MEMO_LINES = 0
-    # Real hashers are slow on purpose; tests only need them to work.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.BUZ_ACCOUNTS = {
-        "DD": {"url": DD_ROOT, "username": "dd-user", "password": "dd-pass"},
-        "CBR": {"url": CBR_ROOT, "username": "cbr-user", "password": "cbr-pass"},
-    }
-    settings.BUZ_BLACKOUT = None
 
 
 @pytest.fixture
@@ -176,6 +161,12 @@ def customer(make_customer):
     return make_customer()
 
 
+@pytest.fixture
+def northside(customer):
+    """The usual customer, by name, where a test speaks of Northside."""
+    return customer
+
+
 @pytest.fixture(autouse=True)
 def jobs_run_inline(monkeypatch):
     """django-q2 runs tasks inside async_task (its sync mode) unless a test starts a real cluster.
@@ -258,6 +249,16 @@ class Process:
 
     def output(self) -> str:
         return self.log_path.read_text()
+
+
+def wait_until(condition, *, timeout: float = 30, every: float = 0.05, why: str = "") -> None:
+    """Poll `condition` until it holds (fault tests wait for what they wait for, not for a fixed time)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, why or f"not within {timeout} s"
+        time.sleep(every)
 
 
 def free_port() -> int:

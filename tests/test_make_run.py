@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import Process, app_env, free_port
+from tests.conftest import Process, app_env, free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -97,5 +97,4 @@ def test_the_process_manager_stops_everything_quickly_and_reports_success(simula
     assert code == 0, log[-3000:]
     assert "SIGKILL" not in log
     assert "worker.1 stopped (rc=0)" in log
-    time.sleep(0.3)
-    assert not [pid for pid in started_children if Path(f"/proc/{pid}").exists()]
+    wait_until(lambda: not [pid for pid in started_children if Path(f"/proc/{pid}").exists()], timeout=5)

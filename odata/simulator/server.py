@@ -60,7 +60,8 @@ class SimulatorServer(ThreadingHTTPServer):
         # A filter's rows, kept while the table does not grow: paging a big result must not
         # re-run the filter over every row for each of its hundreds of pages.
         self._filtered: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
-        self.records: list[RequestRecord] = []
+        self.records: list[RequestRecord] = []  # answered requests
+        self.started = 0  # requests begun (answered or not yet)
         self._records_lock = threading.Lock()
         self._random = random.Random(config.seed)
         self._started = clock.monotonic()
@@ -99,6 +100,10 @@ class SimulatorServer(ThreadingHTTPServer):
     def root_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/reports"
+
+    def request_started(self) -> None:
+        with self._records_lock:
+            self.started += 1
 
     def record(self, record: RequestRecord) -> None:
         with self._records_lock:
@@ -166,6 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
         _, account, entity_set = segments
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
 
+        self.server.request_started()
         status = self._answer(account, entity_set, query)
         self.server.record(RequestRecord(account, entity_set, query, status))
 

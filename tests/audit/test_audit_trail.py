@@ -20,8 +20,8 @@ from tests.conftest import CBR_JOBS, DD_JOBS, TEST_ACTOR, as_user, make_job, run
 
 
 @pytest.fixture
-def northside(db):
-    return Customer.objects.create(display_name="Northside", dd_name="Northside")
+def northside(make_customer):
+    return make_customer(display_name="Northside", dd_name="Northside")  # the name these tests speak of
 
 
 def events(**filters) -> list[tuple]:

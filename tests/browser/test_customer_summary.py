@@ -30,12 +30,6 @@ def screen(request, browser):
     context.close()
 
 
-@pytest.fixture
-def northside(db):
-    """A customer of one account only: no factory name anywhere on its page."""
-    return Customer.objects.create(display_name="Northside Window Co", dd_name="Northside Window Co")
-
-
 def shoot(page, name: str) -> None:
     """Screenshots to look at before resolving anything visible (BUZETA_SCREENSHOTS=<dir>)."""
     folder = os.environ.get("BUZETA_SCREENSHOTS")

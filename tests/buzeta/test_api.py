@@ -34,8 +34,8 @@ def api(key) -> Client:
 
 
 @pytest.fixture
-def northside(db):
-    return Customer.objects.create(display_name="Northside", dd_name="Northside")
+def northside(make_customer):
+    return make_customer(display_name="Northside", dd_name="Northside")  # the name these tests speak of
 
 
 def post(client, path, body, **extra):

@@ -26,8 +26,8 @@ def keys(db):
 
 
 @pytest.fixture
-def northside(db):
-    return Customer.objects.create(display_name="Northside", dd_name="Northside")
+def northside(make_customer):
+    return make_customer(display_name="Northside", dd_name="Northside")  # the name these tests speak of
 
 
 def send(client, method, path, body=None):

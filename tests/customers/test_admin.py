@@ -10,8 +10,8 @@ from tests.conftest import DD_ROOT, as_user, elements
 
 
 @pytest.fixture
-def northside(db):
-    return Customer.objects.create(display_name="Northside", dd_name="Northside")
+def northside(make_customer):
+    return make_customer(display_name="Northside", dd_name="Northside")  # the name these tests speak of
 
 
 def test_the_customer_list_shows_the_link_with_copy_and_preview_buttons(personas, northside):

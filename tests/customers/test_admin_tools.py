@@ -18,8 +18,8 @@ LIST = "/admin/customers/customer/"
 
 
 @pytest.fixture
-def northside(db):
-    return Customer.objects.create(display_name="Northside", dd_name="Northside Window Co")
+def northside(make_customer):
+    return make_customer(display_name="Northside", dd_name="Northside Window Co")  # the name these tests speak of
 
 
 def cached(key: str, *, names=(), orders=0, age=timedelta(hours=2), failing=False, instance="DD", group=False):

@@ -24,7 +24,7 @@ from customers.models import Customer
 from odata.models import UpstreamCache
 from odata.targets import cache_key
 from reports.models import ReportJob
-from tests.conftest import Process, app_env, start_gunicorn
+from tests.conftest import Process, app_env, start_gunicorn, wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
@@ -55,11 +55,8 @@ def test_a_worker_killed_mid_job_is_recovered_within_the_stall_limit_and_a_lease
     replacement = None
     try:
         job_id = client.get(f"/{customer.obfuscated_id}").context["job"].pk
-        deadline = time.monotonic() + 30
-        while ReportJob.objects.get(pk=job_id).status != ReportJob.RUNNING:
-            assert time.monotonic() < deadline, worker.output()
-            time.sleep(0.1)
-        time.sleep(1)  # in the middle of the 4 s upstream call
+        # Killed in the middle of the 4 s upstream call: once the simulator has been asked.
+        wait_until(lambda: simulator.started >= 1, why=worker.output())
         worker.kill()
         killed_at = time.monotonic()
         replacement = Process([sys.executable, "manage.py", "qcluster"], env, tmp_path / "worker2.log")
@@ -121,11 +118,12 @@ def test_restarting_postgresql_under_traffic_fails_cleanly_then_recovers(simulat
     try:
         for thread in threads:
             thread.start()
-        time.sleep(2)
+        wait_until(lambda: sum(1 for r in results if r[1] == 200) >= 10, why="no traffic before the restart")
         restart_started = time.monotonic()
         subprocess.run(shlex.split(restart), check=True, cwd=Path(__file__).resolve().parents[2], timeout=60)
         restarted = time.monotonic()
-        time.sleep(4)
+        # Served again after the restart, by every gunicorn worker's fresh connections.
+        wait_until(lambda: sum(1 for r in results if r[0] > restarted + 1 and r[1] == 200) >= 10, timeout=60)
     finally:
         stop.set()
         for thread in threads:

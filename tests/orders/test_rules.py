@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.conf import settings
 
 from orders.filters import ReportFilters, filter_options, filter_orders
 from orders.rules import (
@@ -16,24 +17,19 @@ from orders.rules import (
     said_facts,
     text,
 )
-from tests.conftest import SYDNEY
+from tests.conftest import SYDNEY, order_line
 
-FINISHED = ["cancelled", "invoiced", "invoice ex gst fees - actioned in xero", "invoice ex gst fees - not in xero"]
+# The default finished statuses (README, "The report"): the settings' own list.
+FINISHED = settings.BUZ_FINISHED_STATUSES
 
 
 def row(ref="100", line=1, status="In Production", when="2026-12-08T00:00:00Z", instance="DD", **extra):
-    return {
-        "Instance": instance,
-        "RefNo": ref,
-        "FixedLine": line,
-        "ProductionStatus": status,
-        "DateScheduled": when,
-        "ProductionLine": extra.pop("group", "Roller Blinds"),
-        "InventoryItem": extra.pop("item", "Roller Blind Blockout"),
-        "Descn": extra.pop("descn", "Smith - upstairs"),
-        "Customer": "Northside Window Co",
-        **extra,
-    }
+    """A tagged row (as reports see them) in this file's short words: group, item, descn."""
+    renamed = {"ProductionLine": "group", "InventoryItem": "item", "Descn": "descn"}
+    fields = {upstream: extra.pop(short) for upstream, short in renamed.items() if short in extra}
+    return order_line(
+        Instance=instance, RefNo=ref, FixedLine=line, ProductionStatus=status, DateScheduled=when, **fields, **extra
+    )
 
 
 def build(rows, names=None):

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from reports.exports import FIXED_COLUMNS, export_columns, is_denied
 from statuses.models import StatusMapping
-from tests.conftest import DD_JOBS, SYDNEY
+from tests.conftest import DD_JOBS, SYDNEY, order_line
 
 HEADER = [
     "RefNo",
@@ -45,7 +45,8 @@ SECRETS = {
 
 
 def line(ref="512877", n=1, when="2026-12-08T00:00:00Z", status="Sewing", **extra):
-    return {
+    """A curtain line with a quantity, a room and every field that must never leave."""
+    fields = {
         "RefNo": ref,
         "FixedLine": n,
         "DateScheduled": when,
@@ -53,13 +54,11 @@ def line(ref="512877", n=1, when="2026-12-08T00:00:00Z", status="Sewing", **extr
         "ProductionLine": extra.pop("group", "Curtains"),
         "InventoryItem": extra.pop("item", "Wave Curtain"),
         "Descn": extra.pop("descn", "Smith - upstairs"),
-        "Customer": "Northside Window Co",
         "Qty": 2,
         "Location": "Bed 2",
-        "OrderStatus": "Work in Progress",
         **SECRETS,
-        **extra,
     }
+    return order_line(**{**fields, **extra})
 
 
 @pytest.fixture(autouse=True)

@@ -9,24 +9,11 @@ import responses
 import time_machine
 
 from statuses.models import StatusMapping
-from tests.conftest import CBR_JOBS, DD_JOBS, TEST_ACTOR, elements
+from tests.conftest import CBR_JOBS, DD_JOBS, TEST_ACTOR, elements, order_line
 
 
 def line(ref="512877", line_no=1, status="In Production", **extra):
-    return {
-        "RefNo": ref,
-        "FixedLine": line_no,
-        "ProductionStatus": status,
-        "DateScheduled": "2026-12-08T00:00:00Z",
-        "ProductionLine": "Roller Blinds",
-        "InventoryItem": "Roller Blind Blockout",
-        "Descn": "Smith - upstairs",
-        "OrderStatus": "Work in Progress",
-        "Customer": "Northside Window Co",
-        "CostPrice": 88.2,
-        "Margin": 61.5,
-        **extra,
-    }
+    return order_line(RefNo=ref, FixedLine=line_no, ProductionStatus=status, CostPrice=88.2, Margin=61.5, **extra)
 
 
 @responses.activate
