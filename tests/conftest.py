@@ -98,6 +98,28 @@ def make_customer(db):
     return make
 
 
+def cache_rows(customer, rows: list[dict], *, fetched_at=None, instance: str = "DD"):
+    """The customer's cached copy in one account, as a fetch would have left it (fetched now unless said)."""
+    from django.utils import timezone
+
+    from odata.models import UpstreamCache
+    from odata.targets import cache_key
+
+    target = next(t for t in customer.fetch_targets if t.instance == instance)
+    entry, _ = UpstreamCache.objects.update_or_create(
+        key=cache_key(target),
+        defaults={
+            "instance": instance,
+            "target_name": target.name,
+            "is_group": target.is_group,
+            "rows": rows,
+            "row_count": len(rows),
+            "fetched_at": fetched_at or timezone.now(),
+        },
+    )
+    return entry
+
+
 def make_job(customer, **fields):
     """A report job as job_start_or_join makes it: under the customer's current link."""
     from customers.links import link_fingerprint

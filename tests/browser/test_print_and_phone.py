@@ -12,9 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from customers.models import Customer
-from odata.models import UpstreamCache
-from odata.targets import cache_key
-from tests.conftest import order_line
+from tests.conftest import cache_rows, order_line
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +35,7 @@ def forty_orders(*, first: int = 600001, count: int = 40) -> list[dict]:
 def big_customer(db, settings):
     settings.BUZ_FRESH_MINUTES = 60
     customer = Customer.objects.create(display_name="Northside Window Co", dd_name="Northside Window Co")
-    target = customer.fetch_targets[0]
-    UpstreamCache.objects.create(
-        key=cache_key(target), instance="DD", target_name=target.name, rows=forty_orders(), fetched_at=timezone.now()
-    )
+    cache_rows(customer, forty_orders())
     return customer
 
 
@@ -160,16 +155,7 @@ def stale_customer(db, simulator, settings):
 
 
 def cache_as_of(customer, rows, *, minutes_ago: int) -> None:
-    target = customer.fetch_targets[0]
-    UpstreamCache.objects.update_or_create(
-        key=cache_key(target),
-        defaults={
-            "instance": "DD",
-            "target_name": target.name,
-            "rows": rows,
-            "fetched_at": timezone.now() - timedelta(minutes=minutes_ago),
-        },
-    )
+    cache_rows(customer, rows, fetched_at=timezone.now() - timedelta(minutes=minutes_ago))
 
 
 def simulator_rows(customer) -> list[dict]:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from odata.models import UpstreamCache
-from odata.targets import cache_key
-from tests.conftest import order_line
+from tests.conftest import cache_rows, order_line
 
 
 @pytest.fixture
@@ -19,10 +16,7 @@ def brand(settings):
 
 
 def test_the_customer_page_names_the_company_and_how_to_reach_it(client, customer, brand):
-    UpstreamCache.objects.create(
-        key=cache_key(customer.fetch_targets[0]), instance="DD", target_name=customer.dd_name,
-        rows=[order_line()], fetched_at=timezone.now(),
-    )  # fmt: skip
+    cache_rows(customer, [order_line()])
     page = client.get(f"/{customer.obfuscated_id}").content.decode()
     assert "Harbour Blinds &amp; Co" in page and "BuzETA" not in page
     assert 'href="mailto:orders@harbourblinds.example"' in page and 'href="tel:0295550100"' in page

@@ -10,14 +10,11 @@ import re
 
 import pytest
 import requests
-from django.utils import timezone
 
 from buzeta.api.keys import api_key_create
 from customers.models import Customer
 from customers.services import customer_regenerate_link
-from odata.models import UpstreamCache
-from odata.targets import cache_key
-from tests.conftest import TEST_ACTOR, app_env, start_gunicorn
+from tests.conftest import TEST_ACTOR, app_env, cache_rows, order_line, start_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 LIMIT = 12
@@ -49,14 +46,7 @@ def server(simulator, tmp_path):
 @pytest.fixture
 def cached_customer(db):
     customer = Customer.objects.create(display_name="Sunset", dd_name="Sunset Shade Solutions")
-    target = customer.fetch_targets[0]
-    UpstreamCache.objects.create(
-        key=cache_key(target),
-        instance="DD",
-        target_name=target.name,
-        rows=[{"RefNo": "1", "FixedLine": 1, "ProductionStatus": "Cutting", "DateScheduled": "2026-12-08"}],
-        fetched_at=timezone.now(),
-    )
+    cache_rows(customer, [order_line(RefNo="1", ProductionStatus="Cutting")])
     return customer
 
 

@@ -7,13 +7,10 @@ import re
 
 import pytest
 import requests
-from django.utils import timezone
 
 from buzeta.log_redaction import hidden, redact_path, redact_text
 from customers.models import Customer
-from odata.models import UpstreamCache
-from odata.targets import cache_key
-from tests.conftest import app_env, make_job, start_gunicorn
+from tests.conftest import app_env, cache_rows, make_job, order_line, start_gunicorn
 
 
 def test_paths_keep_their_shape_and_lose_their_secrets(customer):
@@ -42,14 +39,7 @@ def test_text_with_paths_and_whole_urls_is_redacted(customer):
 @pytest.mark.django_db(transaction=True)
 def test_under_gunicorn_no_line_keeps_a_secret_and_every_request_line_has_its_id(simulator, tmp_path, settings):
     customer = Customer.objects.create(display_name="Sunset", dd_name="Sunset Shade Solutions")
-    target = customer.fetch_targets[0]
-    UpstreamCache.objects.create(
-        key=cache_key(target),
-        instance="DD",
-        target_name=target.name,
-        rows=[{"RefNo": "1", "FixedLine": 1, "ProductionStatus": "Cutting", "DateScheduled": "2026-12-08"}],
-        fetched_at=timezone.now(),
-    )
+    cache_rows(customer, [order_line(RefNo="1", ProductionStatus="Cutting")])
     job = make_job(customer, status="done", result=[])
     link = customer.obfuscated_id
     env = app_env(simulator, tmp_path, WEB_CONCURRENCY="2", RATELIMIT_PUBLIC="6/h", LOG_FORMAT="text")

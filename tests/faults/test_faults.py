@@ -18,13 +18,10 @@ from pathlib import Path
 import pytest
 import requests
 from django.db import connection
-from django.utils import timezone
 
 from customers.models import Customer
-from odata.models import UpstreamCache
-from odata.targets import cache_key
 from reports.models import ReportJob
-from tests.conftest import Process, app_env, start_gunicorn, wait_until
+from tests.conftest import Process, app_env, cache_rows, order_line, start_gunicorn, wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
@@ -91,14 +88,7 @@ def test_restarting_postgresql_under_traffic_fails_cleanly_then_recovers(simulat
     if not restart:
         pytest.skip("set BUZETA_PG_RESTART to a command that restarts the test server (CI does)")
     customer = Customer.objects.create(display_name="Northside", dd_name="Northside Window Co")
-    target = customer.fetch_targets[0]
-    UpstreamCache.objects.create(
-        key=cache_key(target),
-        instance="DD",
-        target_name=target.name,
-        rows=[{"RefNo": "1", "FixedLine": 1, "ProductionStatus": "Sewing"}],
-        fetched_at=timezone.now(),
-    )
+    cache_rows(customer, [order_line(RefNo="1", ProductionStatus="Sewing")])
     env = app_env(simulator, tmp_path, RATELIMIT_PUBLIC="100000/m")
     web, base = start_gunicorn(env, tmp_path / "web.log")
     results: list[tuple[float, int, str]] = []
