@@ -347,6 +347,11 @@ BUZ_BLACKOUT = env_window("BUZ_BLACKOUT", "10:00-16:00")
 # ETA history: a move this recent is told on the customer page; events and closed orders older go.
 BUZ_ETA_CHANGE_DAYS = env_int("BUZ_ETA_CHANGE_DAYS", 14, minimum=1)
 BUZ_ETA_HISTORY_DAYS = env_int("BUZ_ETA_HISTORY_DAYS", 400, minimum=30)
+# "Likely by": from the slips of orders done in the last BUZ_FORECAST_DAYS, with at least
+# BUZ_FORECAST_MIN_ORDERS of a line (else the account's); BUZ_FORECAST_PUBLIC=0 shows it to staff only.
+BUZ_FORECAST_DAYS = env_int("BUZ_FORECAST_DAYS", 180, minimum=7)
+BUZ_FORECAST_MIN_ORDERS = env_int("BUZ_FORECAST_MIN_ORDERS", 20, minimum=1)
+BUZ_FORECAST_PUBLIC = env_bool("BUZ_FORECAST_PUBLIC", True)
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
 
 # E-mail alerts and the weekly digest (notifications/). Links in e-mails need the address

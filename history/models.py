@@ -35,6 +35,11 @@ class OrderEta(models.Model):
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a fetch of its customer stopped returning it (finished or cancelled)."
     )
+    done_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The business day it was first seen done: finished or gone, or every line in a 'ready' status.",
+    )
 
     objects = OrderEtaQuerySet.as_manager()
 
@@ -47,10 +52,18 @@ class OrderEta(models.Model):
             models.Index(fields=["instance", "seen_by"], name="order_eta_seen_by_idx"),
             models.Index(fields=["instance", "customer_key"], name="order_eta_customer_idx"),
             models.Index(fields=["closed_at"], name="order_eta_closed_idx"),
+            models.Index(fields=["instance", "done_on"], name="order_eta_done_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.instance} {self.ref_no}"
+
+    @property
+    def slip_days(self) -> int | None:
+        """Done day minus the first promise, in days (negative when early); None until done."""
+        if self.done_on and self.first_eta:
+            return (self.done_on - self.first_eta).days
+        return None
 
     @property
     def days_moved(self) -> int:

@@ -41,6 +41,7 @@ from orders.rules import (
     said_facts,
     text,
 )
+from statuses.selectors import ready_statuses
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class KnownOrder(NamedTuple):
 
 
 def _known_orders(orders, *, key: str) -> dict[str, tuple]:
-    """The orders of a queryset by RefNo: plain tuples (pk, ref_no, current_eta, closed, seen_here).
+    """The orders of a queryset by RefNo: plain tuples (pk, ref_no, current_eta, closed, seen_here, done).
 
     Plain tuples of the driver's own values: Django's per-value converters and 8,000 model
     instances cost more than the query for a big group on every fetch. The ETA is read as an
@@ -72,6 +73,7 @@ def _known_orders(orders, *, key: str) -> dict[str, tuple]:
         Coalesce("current_eta", Value(None, output_field=DateField())),
         ExpressionWrapper(Q(closed_at__isnull=False), output_field=BooleanField()),
         ExpressionWrapper(Q(seen_by=key), output_field=BooleanField()),
+        ExpressionWrapper(Q(done_on__isnull=False), output_field=BooleanField()),
     )
     sql, params = values.query.get_compiler(using=orders.db).as_sql()
     with connections[orders.db].cursor() as cursor:
@@ -96,10 +98,11 @@ class RecordSummary:
     dated: int = 0
     closed: int = 0
     reopened: int = 0
+    done: int = 0  # done by their lines being ready (closed orders are done too, counted in `closed`)
 
 
 def seen_orders(
-    rows: Sequence[Mapping[str, Any]], *, instance: str, tz, today: date, texts: Memo
+    rows: Sequence[Mapping[str, Any]], *, instance: str, tz, today: date, texts: Memo, ready: Iterable[str] = ()
 ) -> dict[str, OrderFacts]:
     """The open orders in one account's rows, by RefNo, under the report's own rules (README, "The report").
 
@@ -107,7 +110,13 @@ def seen_orders(
     """
     said = rows_said(rows, instance=instance)
     facts = said_facts(
-        said, tz=tz, finished_statuses=settings.BUZ_FINISHED_STATUSES, today=today, instance=instance, texts=texts
+        said,
+        tz=tz,
+        finished_statuses=settings.BUZ_FINISHED_STATUSES,
+        ready_statuses=ready,
+        today=today,
+        instance=instance,
+        texts=texts,
     )
     return {order.ref_no: order for order in facts if not order.finished}
 
@@ -156,7 +165,7 @@ def eta_record_fetch(
     tz = business_tz()
     texts = Memo(text)
     today = timezone.localtime(fetched_at, tz).date()
-    seen = seen_orders(rows, instance=instance, tz=tz, today=today, texts=texts)
+    seen = seen_orders(rows, instance=instance, tz=tz, today=today, texts=texts, ready=ready_statuses())
 
     # What we knew: the orders this fetch is answerable for (one indexed read; in steady state
     # that is every order it returns), then any it returns that another fetch saw last.
@@ -172,12 +181,15 @@ def eta_record_fetch(
     dated: list[tuple[KnownOrder, OrderFacts]] = []
     reopen: list[int] = []
     retag: list[int] = []
+    ready: list[int] = []  # every line in a status staff marked "ready": done, though still open
     day = Memo(_as_date)  # a few hundred distinct dates among 8,000 orders
-    for ref_no, (pk, _, current_eta, closed, seen_here) in known.items():
+    for ref_no, (pk, _, current_eta, closed, seen_here, done) in known.items():
         if (order := seen.get(ref_no)) is None:
             if not closed:
                 to_close.append(pk)  # not returned: finished or cancelled
             continue
+        if order.ready and (closed or not done):
+            ready.append(pk)
         if order.eta:
             if current_eta is None:
                 dated.append((KnownOrder(pk, None), order))  # a first date is not a move
@@ -201,6 +213,7 @@ def eta_record_fetch(
             first_eta=order.eta,
             current_eta=order.eta,
             first_seen_at=fetched_at,
+            done_on=today if order.ready else None,
         )
         for order in new_orders
     ]
@@ -209,15 +222,15 @@ def eta_record_fetch(
     # recordings that overlap (a customer and its group) queue instead of deadlocking.
     # (SQLite has no row locks, and with one writer at a time cannot deadlock this way.)
     row_locks = connections[OrderEta.objects.db].features.has_select_for_update
-    touched = sorted({r.pk for r, _ in moves} | {r.pk for r, _ in dated} | {*reopen, *retag, *to_close})
+    touched = sorted({r.pk for r, _ in moves} | {r.pk for r, _ in dated} | {*reopen, *retag, *to_close, *ready})
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 for pks in chunks(touched) if row_locks else []:
                     list(OrderEta.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
                 summary = _record_writes(
-                    key=key, fetched_at=fetched_at, new=new, moves=moves, dated=dated,
-                    reopen=reopen, retag=retag, to_close=to_close,
+                    key=key, fetched_at=fetched_at, today=today, new=new, moves=moves, dated=dated,
+                    reopen=reopen, retag=retag, to_close=to_close, ready=ready,
                 )  # fmt: skip
             break
         except OperationalError as exc:
@@ -235,12 +248,14 @@ def _record_writes(
     *,
     key: str,
     fetched_at: datetime,
+    today: date,
     new: list[OrderEta],
     moves: list[tuple[KnownOrder, OrderFacts]],
     dated: list[tuple[KnownOrder, OrderFacts]],
     reopen: list[int],
     retag: list[int],
     to_close: list[int],
+    ready: list[int],
 ) -> RecordSummary:
     summary = RecordSummary()
     OrderEta.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
@@ -264,11 +279,18 @@ def _record_writes(
             current_eta=order.eta, first_eta=Coalesce("first_eta", Value(order.eta, output_field=DateField()))
         )
     for pks in chunks(reopen):
-        summary.reopened += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=False).update(closed_at=None)
+        # Back among the open orders: it was not done after all (unless every line is ready: below).
+        summary.reopened += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=False).update(
+            closed_at=None, done_on=None
+        )
+    for pks in chunks(ready):
+        summary.done += OrderEta.objects.filter(pk__in=pks, done_on__isnull=True).update(done_on=today)
     for pks in chunks(retag):
         OrderEta.objects.filter(pk__in=pks).update(seen_by=key)
     for pks in chunks(to_close):
         summary.closed += OrderEta.objects.filter(pk__in=pks, closed_at__isnull=True).update(closed_at=fetched_at)
+        # Finished or gone: done today, unless its lines were all ready earlier.
+        OrderEta.objects.filter(pk__in=pks, done_on__isnull=True).update(done_on=today)
     return summary
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from history.forecast import basis_for, forecast_table, likely_by
 from history.models import EtaChange, OrderEta
 from history.recording import chunks
 from lib.clock import business_tz
@@ -38,12 +39,14 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
                 records[(instance, row[0])] = row
     recent_since = change_window_start(now)
     tz = business_tz()
+    table = forecast_table()
     attached = []
     for order in orders:
         record = records.get((order.instance, order.ref_no))
         if record is None:
             attached.append(order)
             continue
+        basis = basis_for(table, order.instance, (line.group for line in order.lines))
         _, first_eta, current_eta, previous_eta, changed_at, first_seen_at = record
         # The move is only told when the page shows the date history moved to (a cached page may be older).
         same = current_eta == order.eta and previous_eta is not None and changed_at is not None
@@ -55,6 +58,8 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
                 eta_changed_on=timezone.localtime(changed_at, tz).date() if same else None,
                 moved_recently=same and changed_at >= recent_since,
                 tracked_since=timezone.localtime(first_seen_at, tz).date(),
+                likely_by=likely_by(order.eta, first_eta, basis),
+                forecast=basis,
             )
         )
     return attached

@@ -125,6 +125,8 @@ class OrderBlock:
     eta_changed_on: date | None = None  # the business-time day the ETA last changed
     moved_recently: bool = False  # the ETA changed within BUZ_ETA_CHANGE_DAYS
     tracked_since: date | None = None  # the business-time day ETA history first saw it
+    likely_by: date | None = None  # the date the factory's own record says to plan on (history.forecast)
+    forecast: Any = None  # what likely_by stands on (history.forecast.Basis)
 
     @property
     def key(self) -> str:
@@ -156,7 +158,8 @@ class OrderFacts:
     rows: list[Mapping[str, Any]] = field(default_factory=list)
     eta: date | None = None  # the latest plausible DateScheduled, a calendar date in the business time zone
     has_status: bool = False
-    has_open_status: bool = False
+    has_open_status: bool = False  # a line in a status that is not finished
+    has_unready_status: bool = False  # a line in a status neither finished nor marked "ready" by staff
 
     @property
     def customer(self) -> str:
@@ -170,6 +173,11 @@ class OrderFacts:
         An order with no status at all gives no sign of being finished, so it stays open.
         """
         return self.has_status and not self.has_open_status
+
+    @property
+    def ready(self) -> bool:
+        """Every line ready (or finished): done as far as the customer's date goes, though still open."""
+        return self.has_status and not self.has_unready_status
 
     @property
     def production_line(self) -> str:
@@ -202,6 +210,7 @@ def order_facts(
     *,
     tz: tzinfo,
     finished_statuses: Iterable[str],
+    ready_statuses: Iterable[str] = (),
     today: date | None = None,
     instance: str | None = None,
 ) -> list[OrderFacts]:
@@ -214,7 +223,8 @@ def order_facts(
         said = list(map(_FIELDS if instance else _TAGGED_FIELDS, rows))
     except (KeyError, TypeError):
         said = _said_one_by_one(rows)
-    facts, dropped = _facts(zip(said, rows, strict=True), Memo(text), tz, finished_statuses, today, instance)
+    kinds = _status_kinds(finished_statuses, ready_statuses)
+    facts, dropped = _facts(zip(said, rows, strict=True), Memo(text), tz, kinds, today, instance)
     if dropped:
         log.warning("dropped %d upstream rows without RefNo or Instance", dropped)
     return facts
@@ -238,6 +248,7 @@ def said_facts(
     *,
     tz: tzinfo,
     finished_statuses: Iterable[str],
+    ready_statuses: Iterable[str] = (),
     today: date | None = None,
     instance: str | None = None,
     texts: Memo,
@@ -248,7 +259,8 @@ def said_facts(
     same `texts` (order numbers' texts, by spelling).
     """
     _order_number_texts(said, texts)
-    return _facts(zip(said, repeat(None)), texts, tz, finished_statuses, today, instance)[0]
+    kinds = _status_kinds(finished_statuses, ready_statuses)
+    return _facts(zip(said, repeat(None)), texts, tz, kinds, today, instance)[0]
 
 
 def _order_number_texts(said: Iterable[tuple], texts: Memo) -> None:
@@ -266,27 +278,40 @@ def _said_one_by_one(rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
     return [tuple(row.get(name) for name in _TAGGED_FIELDS_NAMES) for row in rows]
 
 
+# What a status says of its line: nothing (blank), still to do, ready (staff said so), or finished.
+OPEN, READY, FINISHED = 0, 1, 2
+
+
+def _status_kinds(finished_statuses: Iterable[str], ready_statuses: Iterable[str]) -> Memo:
+    """Each raw status's kind, case-insensitively; made once per pass, remembered per spelling."""
+    finished = frozenset(s.strip().casefold() for s in finished_statuses)
+    ready = frozenset(s.strip().casefold() for s in ready_statuses)
+
+    def kind(raw: Any) -> int | None:
+        status = text(raw).casefold()
+        if not status:
+            return None
+        return FINISHED if status in finished else READY if status in ready else OPEN
+
+    return Memo(kind)
+
+
 def _facts(
     said_by_row: Iterable[tuple[tuple, Mapping[str, Any] | None]],
     texts: Memo,
     tz: tzinfo,
-    finished_statuses: Iterable[str],
+    statuses: Memo,
     today: date | None,
     instance: str | None,
 ) -> tuple[list[OrderFacts], int]:
     """The one pass behind order_facts and said_facts: the facts, and how many were dropped."""
     today = today or datetime.now(tz).date()
-    finished = frozenset(s.strip().casefold() for s in finished_statuses)
 
     def plausible_date(raw: Any) -> date | None:
         day = calendar_date(raw, tz)
         return day if day and abs((day - today).days) <= PLAUSIBLE_ETA_DAYS else None
 
-    def status_kind(raw: Any) -> bool | None:  # None: no status; True: a finished one
-        status = text(raw).casefold()
-        return (status in finished) if status else None
-
-    dates, statuses = Memo(plausible_date), Memo(status_kind)
+    dates = Memo(plausible_date)
     # Keyed by RefNo alone while the rows are one account's (a tuple per row costs), else by both.
     facts: dict[Any, OrderFacts] = {}
     dropped = 0
@@ -311,8 +336,10 @@ def _facts(
             order.eta = day
         if kind is not None:
             order.has_status = True
-            if not kind:
+            if kind != FINISHED:
                 order.has_open_status = True
+                if kind == OPEN:
+                    order.has_unready_status = True
     return list(facts.values()), dropped
 
 

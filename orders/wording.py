@@ -58,6 +58,16 @@ def move_words(from_eta: date, to_eta: date, *, day: Callable[[date], str] = for
     return f"{verb} from {day(from_eta)} to {day(to_eta)} — {days_text(abs(days))} {direction}"
 
 
+def likely_words(likely: date, *, q_days: int, line: str, account: str) -> str:
+    """`Likely by Fri 19 Dec — 8 in 10 Shutters orders were ready within 7 days of the first date we gave`
+    (`line` blank: the account's orders, named by the customer's label for it)."""
+    whose = f"{line} orders" if line else f"orders from {account}"
+    return (
+        f"Likely by {short_date(likely)} — 8 in 10 {whose} were ready within {days_text(q_days)} "
+        "of the first date we gave"
+    )
+
+
 def clock_text(moment: time | datetime) -> str:
     """`9:30 am`, `4:00 pm`: the one way customers read a time of day."""
     return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"

@@ -48,6 +48,8 @@ FIXED_VALUES: dict[str, Callable[[OrderBlock, ReportLine], Any]] = {
     # ETA history: the first date ever promised, and the day the date last moved.
     "FirstPromised": lambda order, line: order.first_promised,
     "EtaChangedAt": lambda order, line: order.eta_changed_on,
+    # The date the factory's own record says to plan on (history.forecast); left out unless public.
+    "LikelyBy": lambda order, line: order.likely_by,
 }
 FIXED_COLUMNS = tuple(FIXED_VALUES)
 # Matched against the name lower-cased with everything but letters and digits removed.
@@ -68,8 +70,9 @@ COLUMN_WIDTHS = {
     "FixedLine": 9,
     "FirstPromised": 14,
     "EtaChangedAt": 14,
+    "LikelyBy": 14,
 }
-DATE_COLUMNS = ("DateScheduled", "FirstPromised", "EtaChangedAt")
+DATE_COLUMNS = ("DateScheduled", "FirstPromised", "EtaChangedAt", "LikelyBy")
 EXCEL_DAY_ZERO = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug folded in)
 NUMERIC_COLUMNS = {"Qty"}  # upstream fields exported as numbers
 
@@ -81,7 +84,7 @@ def is_denied(column: str) -> bool:
 def export_columns(extra: Iterable[str] | None = None) -> list[str]:
     """The fixed columns, then each allowed extra column that passes the deny pattern."""
     extra = settings.BUZ_EXPORT_EXTRA_COLUMNS if extra is None else extra
-    columns = list(FIXED_COLUMNS)
+    columns = [c for c in FIXED_COLUMNS if c != "LikelyBy" or settings.BUZ_FORECAST_PUBLIC]
     for name in extra:
         if name not in columns and not is_denied(name):
             columns.append(name)

@@ -23,7 +23,7 @@ from history.selectors import change_window_start
 from lib.clock import business_today
 from orders.filters import SEARCH_KEY, by_spelling
 from orders.rules import OrderBlock, ReportLine
-from orders.wording import days_from_today, format_date, move_words, short_date, time_text, when_text
+from orders.wording import days_from_today, format_date, likely_words, move_words, short_date, time_text, when_text
 from reports.report import Report, SourceInfo, account_label
 
 # A page holds whole orders: up to this many, and stops adding orders past this many lines.
@@ -75,12 +75,19 @@ class ReportPage:
     """What the customer page shows of `report`; `page=None` shows every order (the printable /sync/ page)."""
 
     def __init__(
-        self, report: Report, *, query: list[tuple[str, str]], page: int | None = 1, printing: bool = False
+        self,
+        report: Report,
+        *,
+        query: list[tuple[str, str]],
+        page: int | None = 1,
+        printing: bool = False,
+        forecast: bool = True,
     ) -> None:
         self.report = report
         self.query = query  # the filters, under today's names, for links
         self.page_number = page
         self.printing = printing  # the full report asked for to print: bounded by BUZ_PRINT_MAX_ORDERS
+        self.forecast = forecast  # "likely by" shown (BUZ_FORECAST_PUBLIC, or staff)
         self.today = business_today()
 
     # --- the answer first ------------------------------------------------------------------------
@@ -120,6 +127,15 @@ class ReportPage:
         if not order.moved_recently or not order.previous_eta or not order.eta:
             return ""
         return f"{move_words(order.previous_eta, order.eta)}, {days_from_today(order.eta_changed_on, self.today)}"
+
+    def likely_text(self, order: OrderBlock) -> str:
+        """`Likely by Fri 19 Dec — 8 in 10 Shutters orders were ready within 7 days …`, when later than its ETA."""
+        if not self.forecast or not order.likely_by or not order.eta or order.likely_by <= order.eta:
+            return ""
+        basis = order.forecast
+        return likely_words(
+            order.likely_by, q_days=basis.q_days, line=basis.line, account=account_label(order.instance)
+        )
 
     @cached_property
     def content_version(self) -> str:
@@ -290,6 +306,7 @@ class ReportPage:
                     "label": account_label(order.instance) if order.ref_no in ambiguous else "",
                     "all_lines": len(self._all_lines.get(order.key, order.lines)),
                     "moved": self.move_text(order),
+                    "likely": self.likely_text(order),
                     "rows": line_rows(order.lines),
                 }
             )

@@ -297,6 +297,8 @@ def report_as_data(report: Report) -> dict:
                 "first_promised": _iso_date(order.first_promised),
                 "previous_eta": _iso_date(order.previous_eta),
                 "eta_changed_at": _iso_date(order.eta_changed_on),
+                "likely_by": _iso_date(order.likely_by),
+                "forecast_basis": order.forecast.as_data() if order.forecast and order.likely_by else None,
                 "lines": [
                     {"line": line.line_no, "item": line.item, "group": line.group, "status": line.status}
                     for line in order.lines

@@ -101,7 +101,10 @@ def _report_response(
     `paged=False`: every order on one page (the /sync/ report); `printing`: that, to print (bounded)."""
     # Links (export, pages, stages) and the address bar carry the filters under today's names.
     query = filter_query(dict(request.GET.lists()))
-    page = ReportPage(report, query=query, page=_page_number(request) if paged else None, printing=printing)
+    forecast = settings.BUZ_FORECAST_PUBLIC or staff_preview
+    page = ReportPage(
+        report, query=query, page=_page_number(request) if paged else None, printing=printing, forecast=forecast
+    )
     context = {
         "printing": printing,
         "report": report,

@@ -14,6 +14,11 @@ class StatusMapping(models.Model):
     )
     custom_status = models.CharField("Shown to customers as", max_length=200)
     active = models.BooleanField(default=True, help_text="Inactive mappings are ignored.")
+    ready = models.BooleanField(
+        "means ready",
+        default=False,
+        help_text="An order whose every line is in a 'ready' status is done (ETA history's done day, the forecast).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,3 +13,8 @@ def status_names_active() -> dict[str, str]:
     for raw, shown in list(names.items()):
         names.setdefault(raw.casefold(), shown)
     return names
+
+
+def ready_statuses() -> list[str]:
+    """The raw statuses staff marked "ready": an order whose every line is in one is done (ETA history)."""
+    return list(StatusMapping.objects.filter(ready=True).values_list("odata_status", flat=True))
