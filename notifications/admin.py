@@ -65,7 +65,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "last_error",
     ]
     fieldsets = [
-        (None, {"fields": ["customer", "email", "alerts", "digest"]}),
+        (None, {"fields": ["customer", "email", "alerts", "digest", "min_days", "later_only"]}),
         ("State", {"fields": ["added_by", "created_at", "confirmed_at", "paused_at", "pause_reason"]}),
         ("Sending", {"fields": ["last_sent_at", "failures", "last_failed_at", "last_error"]}),
     ]
@@ -86,7 +86,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 (
                     None,
                     {
-                        "fields": ["customer", "email", "alerts", "digest"],
+                        "fields": ["customer", "email", "alerts", "digest", "min_days", "later_only"],
                         "description": (
                             "The address gets a confirmation e-mail first; "
                             "nothing else is sent until its owner confirms."
@@ -109,7 +109,13 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="e-mails")
     def wants(self, obj: Subscription) -> str:
-        return ", ".join(kind for kind, wanted in (("date changes", obj.alerts), ("Mondays", obj.digest)) if wanted)
+        alerts = "date changes"
+        limits = [obj.get_min_days_display()] if obj.min_days else []
+        if obj.later_only:
+            limits.append("later only")
+        if limits:
+            alerts += f" ({', '.join(limits)})"
+        return ", ".join(kind for kind, wanted in ((alerts, obj.alerts), ("Mondays", obj.digest)) if wanted)
 
     @admin.display(description="last sent", ordering="last_sent_at")
     def last_sent(self, obj: Subscription) -> str:
@@ -121,7 +127,13 @@ class SubscriptionAdmin(admin.ModelAdmin):
             subscription_change(subscription=obj, actor=actor)
             return
         outcome = subscription_request(
-            customer=obj.customer, email=obj.email, alerts=obj.alerts, digest=obj.digest, actor=actor
+            customer=obj.customer,
+            email=obj.email,
+            alerts=obj.alerts,
+            digest=obj.digest,
+            min_days=obj.min_days,
+            later_only=obj.later_only,
+            actor=actor,
         )
         obj.pk = outcome.subscription.pk
         if outcome.confirmation is not None:

@@ -36,17 +36,28 @@ class ConfirmRequest:
     subscription_id: int
     alerts: bool
     digest: bool
+    min_days: int = 0  # alerts only for moves of at least this many days
+    later_only: bool = False  # alerts only for dates moved later
 
     @property
     def choices(self) -> str:
-        """The choices as two digits, alerts then digest (`10`): how tokens and deliveries carry them."""
-        return f"{int(self.alerts)}{int(self.digest)}"
+        """The choices as digits, alerts, digest, min days, later only (`1021`): how tokens and deliveries
+        carry them. Links sent before the last two existed carry two (`10`) and read as 0 and no."""
+        return f"{int(self.alerts)}{int(self.digest)}{self.min_days}{int(self.later_only)}"
+
+    @property
+    def alert_words(self) -> str:
+        """`an e-mail when an order's date moves later by a week or more`: the alerts asked for."""
+        moves = "moves later" if self.later_only else "changes"
+        size = {2: " by 2 days or more", 7: " by a week or more"}.get(self.min_days, "")
+        return f"an e-mail when an order's date {moves}{size}"
 
     @classmethod
     def from_choices(cls, subscription_id: int, choices: str) -> ConfirmRequest:
-        if len(choices) != 2:
-            raise ValueError(f"not two choices: {choices!r}")
-        return cls(subscription_id, choices[0] == "1", choices[1] == "1")
+        if len(choices) not in (2, 4) or not choices.isdigit() or (len(choices) == 4 and choices[2] not in "027"):
+            raise ValueError(f"not a set of choices: {choices!r}")
+        later = choices[2:] or "00"
+        return cls(subscription_id, choices[0] == "1", choices[1] == "1", int(later[0]), later[1] == "1")
 
 
 def _confirm_signer(customer: Customer) -> signing.TimestampSigner:

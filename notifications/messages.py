@@ -92,9 +92,16 @@ def _statuses(order: OrderBlock | None) -> list[str]:
 
 
 def moved_orders(
-    changes: Iterable[EtaChange], orders: dict[tuple[str, str], OrderBlock] | None, *, is_group: bool
+    changes: Iterable[EtaChange],
+    orders: dict[tuple[str, str], OrderBlock] | None,
+    *,
+    is_group: bool,
+    told: dict[int, date] | None = None,
 ) -> list[MovedOrder]:
-    """Each order's net move over `changes` (any order), soonest new date first."""
+    """Each order's net move over `changes` (any order), soonest new date first.
+
+    `told`: per order (OrderEta id), the date the reader last knew, to measure the move from
+    instead of the first change's old date."""
     by_order: dict[int, list[EtaChange]] = {}
     for change in changes:
         by_order.setdefault(change.order_id, []).append(change)
@@ -108,7 +115,7 @@ def moved_orders(
                 ref_no=record.ref_no,
                 reference=block.descn if block else "",
                 member=record.customer_name if is_group else "",
-                from_eta=order_changes[0].from_eta,
+                from_eta=(told or {}).get(record.pk, order_changes[0].from_eta),
                 to_eta=order_changes[-1].to_eta,
                 statuses=_statuses(block),
                 likely=likely_text(block),
@@ -169,7 +176,7 @@ def confirmation_message(subscription: Subscription, request: ConfirmRequest) ->
     customer = subscription.customer
     context = {
         "confirm_url": confirm_url(customer, request),
-        "alerts": request.alerts,
+        "alerts": request.alert_words if request.alerts else "",
         "digest": request.digest,
         "change": subscription.confirmed_at is not None,
         "days": CONFIRM_MAX_AGE.days,

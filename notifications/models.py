@@ -9,6 +9,8 @@ from customers.models import Customer
 
 # A subscription wants alerts, the digest or both (the check constraint below); what forms say otherwise.
 NOTHING_CHOSEN = "Choose at least one kind of e-mail."
+# Alerts for every move, or only for moves of two days or a week and more.
+MIN_DAYS_CHOICES = [(0, "any move"), (2, "2 days or more"), (7, "a week or more")]
 
 
 def mailbox_of(email: str) -> str:
@@ -41,6 +43,15 @@ class Subscription(models.Model):
     )
     alerts = models.BooleanField("date changes", default=True, help_text="An e-mail when an order's date moves.")
     digest = models.BooleanField("Monday digest", default=False, help_text="What is due in the next two weeks.")
+    min_days = models.PositiveSmallIntegerField(
+        "alert for moves of",
+        choices=MIN_DAYS_CHOICES,
+        default=0,
+        help_text="Date-change alerts only for moves of at least this many days (the digest lists every move).",
+    )
+    later_only = models.BooleanField(
+        "only later dates", default=False, help_text="No alert when a date is brought forward."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     added_by = models.CharField(max_length=150, blank=True, help_text="The customer page, or the staff member.")
     confirmed_at = models.DateTimeField(
@@ -110,6 +121,9 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # Alerts of a subscription with thresholds: the orders it lists and, for each, the date the
+    # subscriber last knew ({"<OrderEta id>": "2026-12-01"}), so a retry sends what was chosen.
+    told = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "deliveries"
@@ -121,3 +135,21 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period} ({self.status})"
+
+
+class ToldDate(models.Model):
+    """The date a subscriber with alert thresholds last knew for an order.
+
+    Moves are measured from it, so a date that slips a day at a time is alerted once it has
+    moved `min_days` from what the subscriber was told, not never.
+    """
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="told_dates")
+    order = models.ForeignKey("history.OrderEta", on_delete=models.CASCADE, related_name="+")
+    eta = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subscription", "order"], name="one_told_date_per_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order} told {self.eta}"

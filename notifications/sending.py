@@ -15,7 +15,7 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from customers.models import Customer
+from history.models import EtaChange
 from history.selectors import eta_changes_for_customer
 from lib.clock import business_tz
 from notifications.links import CONFIRM_MAX_AGE, ConfirmRequest
@@ -36,7 +37,7 @@ from notifications.messages import (
     due_orders,
     moved_orders,
 )
-from notifications.models import Delivery, Subscription
+from notifications.models import Delivery, Subscription, ToldDate
 
 log = logging.getLogger(__name__)
 
@@ -244,9 +245,11 @@ def _send_retries(now: datetime, summary: SendSummary, orders: _OrdersByCustomer
             build = partial(confirmation_message, subscription, _confirm_request(delivery))
         elif delivery.kind == Delivery.ALERT:
             changes = _changes_in(customer, delivery.period)
-            build = partial(
-                alert_message, subscription, moved_orders(changes, orders.of(customer), is_group=customer.is_group)
-            )
+            told = {int(order_id): date.fromisoformat(day) for order_id, day in delivery.told.items()}
+            if told:  # a subscription with thresholds: the orders it chose, measured as it chose
+                changes = [change for change in changes if change.order_id in told]
+            moved = moved_orders(changes, orders.of(customer), is_group=customer.is_group, told=told)
+            build = partial(alert_message, subscription, moved)
         else:
             build = _digest_builder(subscription, now, orders)
         _deliver(delivery, build, summary)
@@ -267,18 +270,56 @@ def _send_alerts(now: datetime, summary: SendSummary, orders: _OrdersByCustomer,
             if not mine:
                 continue
             high = max(c.pk for c in mine)
-            period = f"{subscription.alert_cursor}-{high}"
-            moved = moved_orders(mine, orders.of(customer), is_group=customer.is_group)
+            plan = _alert_plan(subscription, mine)
+            moved = moved_orders(plan.changes, orders.of(customer), is_group=customer.is_group, told=plan.told)
             if dry_run:
-                summary.planned.append(_plan(subscription, "alert", alert_message(subscription, moved)))
+                if moved:
+                    summary.planned.append(_plan(subscription, "alert", alert_message(subscription, moved)))
                 continue
-            delivery = _claim_alert(subscription, period=period, high=high, items=len(moved))
+            delivery = _claim_alert(subscription, plan, high=high, items=len(moved))
             if delivery is not None:
                 _deliver(delivery, partial(alert_message, subscription, moved), summary)
 
 
-def _claim_alert(subscription: Subscription, *, period: str, high: int, items: int) -> Delivery | None:
-    """Move the cursor past these changes and claim the e-mail, in one transaction (or neither)."""
+@dataclass
+class _AlertPlan:
+    changes: list[EtaChange]  # the changes of the orders the alert lists
+    told: dict[int, date] = field(default_factory=dict)  # those orders: the date the subscriber last knew
+    knows: dict[int, date] = field(default_factory=dict)  # every order seen: what it knows once this is sent
+
+
+def _alert_plan(subscription: Subscription, changes: list[EtaChange]) -> _AlertPlan:
+    """Which orders' moves this subscriber asked to hear about.
+
+    Without thresholds, every change (today's behaviour). With them, an order is listed when its
+    date is now at least `min_days` (and one day) from the date the subscriber last knew — later,
+    when `later_only` — so small moves add up instead of slipping through one by one.
+    """
+    if not (subscription.min_days or subscription.later_only):
+        return _AlertPlan(changes)
+    by_order: dict[int, list[EtaChange]] = {}
+    for change in changes:
+        by_order.setdefault(change.order_id, []).append(change)
+    known = dict(
+        ToldDate.objects.filter(subscription=subscription, order_id__in=by_order).values_list("order_id", "eta")
+    )
+    plan = _AlertPlan([])
+    for order_id, order_changes in by_order.items():
+        order_changes.sort(key=lambda c: (c.detected_at, c.pk))
+        knew = known.get(order_id, order_changes[0].from_eta)
+        days = (order_changes[-1].to_eta - knew).days
+        if abs(days) >= max(subscription.min_days, 1) and (days > 0 or not subscription.later_only):
+            plan.changes += order_changes
+            plan.told[order_id] = knew
+            plan.knows[order_id] = order_changes[-1].to_eta
+        elif order_id not in known:
+            plan.knows[order_id] = knew  # the date to measure its next moves from
+    return plan
+
+
+def _claim_alert(subscription: Subscription, plan: _AlertPlan, *, high: int, items: int) -> Delivery | None:
+    """Move the cursor past these changes and claim the e-mail (when there is one to send), in one
+    transaction (or neither)."""
     try:
         with transaction.atomic():
             moved = Subscription.objects.filter(
@@ -286,7 +327,22 @@ def _claim_alert(subscription: Subscription, *, period: str, high: int, items: i
             ).update(alert_cursor=high)
             if moved != 1:
                 return None  # another worker took these changes first
-            return Delivery.objects.create(subscription=subscription, kind=Delivery.ALERT, period=period, items=items)
+            if plan.knows:
+                ToldDate.objects.bulk_create(
+                    [ToldDate(subscription=subscription, order_id=o, eta=eta) for o, eta in plan.knows.items()],
+                    update_conflicts=True,
+                    unique_fields=["subscription", "order"],
+                    update_fields=["eta"],
+                )
+            if not items:
+                return None  # nothing the subscriber asked to hear about
+            return Delivery.objects.create(
+                subscription=subscription,
+                kind=Delivery.ALERT,
+                period=f"{subscription.alert_cursor}-{high}",
+                items=items,
+                told={str(order_id): day.isoformat() for order_id, day in plan.told.items()},
+            )
     except IntegrityError:
         return None
 

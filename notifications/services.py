@@ -39,6 +39,8 @@ def subscription_request(
     email: str,
     alerts: bool,
     digest: bool,
+    min_days: int = 0,
+    later_only: bool = False,
     actor: Actor | None = None,
     now: datetime | None = None,
 ) -> SubscribeOutcome:
@@ -51,6 +53,7 @@ def subscription_request(
     if not (alerts or digest):
         raise ValidationError(NOTHING_CHOSEN, code="nothing_chosen")
     now = now or timezone.now()
+    wanted = {"alerts": alerts, "digest": digest, "min_days": min_days, "later_only": later_only}
     with transaction.atomic():
         # One sign-up at a time per customer, so the daily limit holds under concurrent posts.
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
@@ -66,26 +69,28 @@ def subscription_request(
                 )
             added_by = f"staff: {actor.name}"[:150] if actor else "customer page"
             existing = Subscription.objects.create(
-                customer=customer, email=email, alerts=alerts, digest=digest, added_by=added_by, created_at=now
+                customer=customer, email=email, added_by=added_by, created_at=now, **wanted
             )
         elif not existing.confirmed_at:
-            existing.alerts, existing.digest = alerts, digest
-            existing.save(update_fields=["alerts", "digest"])
+            for name, value in wanted.items():
+                setattr(existing, name, value)
+            existing.save(update_fields=list(wanted))
         if actor is not None:
             audit_record(actor=actor, action=AuditEvent.Action.ADDED_UPDATES, obj=existing)
-    if existing.confirmed_at and (existing.alerts, existing.digest) == (alerts, digest):
+    if existing.confirmed_at and all(getattr(existing, name) == value for name, value in wanted.items()):
         return SubscribeOutcome(existing, None)  # already exactly this: nothing to confirm
-    return SubscribeOutcome(existing, ConfirmRequest(existing.pk, alerts, digest))
+    return SubscribeOutcome(existing, ConfirmRequest(existing.pk, **wanted))
 
 
-def subscription_confirm(*, subscription_id: int, alerts: bool, digest: bool) -> Subscription | None:
+def subscription_confirm(*, request: ConfirmRequest) -> Subscription | None:
     """Confirm (or apply changed choices to) a subscription; None when it no longer exists."""
     with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
+        subscription = Subscription.objects.select_for_update().filter(pk=request.subscription_id).first()
         if subscription is None:
             return None
-        subscription.alerts, subscription.digest = alerts, digest
-        fields = ["alerts", "digest"]
+        fields = ["alerts", "digest", "min_days", "later_only"]
+        for name in fields:
+            setattr(subscription, name, getattr(request, name))
         if subscription.confirmed_at is None:
             subscription.confirmed_at = timezone.now()
             # Alerts start from now: changes before the confirmation were never promised to it.
@@ -154,6 +159,8 @@ def confirmation_enqueue(request: ConfirmRequest) -> None:
             request.subscription_id,
             request.alerts,
             request.digest,
+            request.min_days,
+            request.later_only,
             task_name=f"confirm-{request.subscription_id}",
         )
     )

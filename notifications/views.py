@@ -57,6 +57,8 @@ def subscribe(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 alerts=form.cleaned_data["alerts"],
                 digest=form.cleaned_data["digest"],
+                min_days=form.cleaned_data["min_days"],
+                later_only=form.cleaned_data["later_only"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -84,7 +86,7 @@ def _signup_url(customer: Customer) -> str:
 def _confirm_page(request: HttpRequest, subscription: Subscription, asked: ConfirmRequest) -> HttpResponse:
     context = {"customer": subscription.customer, "asked": asked}
     if request.method == "POST":
-        subscription_confirm(subscription_id=subscription.pk, alerts=asked.alerts, digest=asked.digest)
+        subscription_confirm(request=asked)
         # Confirmed: now, and only now, the address is shown the customer's page.
         return render(request, "notifications/confirmed.html", context)
     return render(request, "notifications/confirm.html", context)

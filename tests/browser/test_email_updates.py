@@ -52,6 +52,7 @@ def test_subscribe_confirm_receive_an_alert_and_unsubscribe(
     assert screen.url.endswith(f"/{northside.obfuscated_id}") and not smtp_inbox.messages
     screen.get_by_label("Your e-mail address").fill(address)
     screen.get_by_label("Every Monday: what is due in the next two weeks").check()
+    screen.get_by_label("For moves of").select_option(label="a week or more")
     shoot(screen, "subscribe-form")
     if folder := os.environ.get("BUZETA_SCREENSHOTS"):
         screen.locator("[data-subscribe-panel]").screenshot(path=f"{folder}/subscribe-panel-{screen.width_name}.png")
@@ -68,6 +69,7 @@ def test_subscribe_confirm_receive_an_alert_and_unsubscribe(
     screen.get_by_role("heading", name="You're signed up").wait_for()
     subscription = Subscription.objects.get()
     assert subscription.confirmed_at and subscription.alerts and subscription.digest
+    assert (subscription.min_days, subscription.later_only) == (7, False)
 
     move(simulator, dated_orders()[0], 7)
     settings.BUZ_FRESH_MINUTES = 0

@@ -31,7 +31,8 @@ def test_staff_additions_confirm_by_email_and_every_change_is_audited_without_th
 ):
     bob = as_user(personas["bob"])
     response = bob.post(
-        f"{LIST}add/", {"customer": customer.pk, "email": "site@builder.example", "alerts": "on", "digest": "on"}
+        f"{LIST}add/",
+        {"customer": customer.pk, "email": "site@builder.example", "alerts": "on", "digest": "on", "min_days": 0},
     )
     assert response.status_code == 302
     subscription = Subscription.objects.get()

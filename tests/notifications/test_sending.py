@@ -22,10 +22,11 @@ pytestmark = pytest.mark.django_db
 ANN, BOB = "ann@builder.example", "bob@builder.example"
 
 
-def subscribed(customer, email=ANN, *, alerts=True, digest=False) -> Subscription:
+def subscribed(customer, email=ANN, *, alerts=True, digest=False, min_days=0, later_only=False) -> Subscription:
     """A confirmed subscription, as if its owner had followed the confirmation link."""
-    outcome = subscription_request(customer=customer, email=email, alerts=alerts, digest=digest)
-    return subscription_confirm(subscription_id=outcome.subscription.pk, alerts=alerts, digest=digest)
+    wants = {"alerts": alerts, "digest": digest, "min_days": min_days, "later_only": later_only}
+    outcome = subscription_request(customer=customer, email=email, **wants)
+    return subscription_confirm(request=outcome.confirmation)
 
 
 def test_one_alert_lists_every_change_since_the_last_and_nothing_is_sent_twice(northside, simulator, smtp_inbox):
