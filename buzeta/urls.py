@@ -62,6 +62,11 @@ urlpatterns = [
         name="customer-download",
     ),
     re_path(
+        rf"^(?:etas/)?{CUSTOMER_ID}/calendar\.ics$",
+        public(report_views.customer_calendar),
+        name="customer-calendar",
+    ),
+    re_path(
         rf"^{CUSTOMER_ID}/subscribe$", public(subscribing(notification_views.subscribe)), name="customer-subscribe"
     ),
     # E-mail links that do not carry the customer's link (notifications/links.py).

@@ -65,6 +65,29 @@ def history_attach(orders: list[OrderBlock], *, now: datetime | None = None) -> 
     return attached
 
 
+def eta_revisions(orders: list[OrderBlock]) -> dict[tuple[str, str], int]:
+    """How many times each order's date had moved when it came to the date shown (0: never).
+
+    Counted up to the last move *to* the shown date, so a page older than history (cached)
+    gets the revision of the date it shows, and a revision never falls when the date moves on.
+    One read per account; orders history does not know are left out.
+    """
+    shown = {(order.instance, order.ref_no): order.eta for order in orders}
+    by_instance: dict[str, list[str]] = {}
+    for order in orders:
+        by_instance.setdefault(order.instance, []).append(order.ref_no)
+    revisions: dict[tuple[str, str], int] = {}
+    for instance, refs in by_instance.items():
+        for chunk in chunks(refs):
+            moves = EtaChange.objects.filter(order__instance=instance, order__ref_no__in=chunk)
+            counted: dict[str, int] = {}
+            for ref_no, to_eta in moves.order_by("id").values_list("order__ref_no", "to_eta"):
+                counted[ref_no] = counted.get(ref_no, 0) + 1
+                if to_eta == shown[(instance, ref_no)]:
+                    revisions[(instance, ref_no)] = counted[ref_no]
+    return revisions
+
+
 def customer_orders(customer) -> Q:
     """Which OrderEta rows are the customer's: returned by its fetches, or placed under its names."""
     wanted = Q(pk__in=[])

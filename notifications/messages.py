@@ -22,8 +22,8 @@ from lib.clock import business_tz
 from notifications.links import CONFIRM_MAX_AGE, ConfirmRequest, confirm_url, report_url, unsubscribe_url
 from notifications.models import Subscription
 from orders.rules import OrderBlock
-from orders.wording import brand, days_from_today, likely_words, move_words, short_date
-from reports.report import CachedRowsGone, ReportUnavailable, account_label, report_from_results, report_peek
+from orders.wording import brand, days_from_today, move_words, short_date
+from reports.report import CachedRowsGone, ReportUnavailable, likely_text, report_from_results, report_peek
 
 DIGEST_DAYS = 14
 
@@ -77,14 +77,9 @@ def cached_orders(customer: Customer) -> dict[tuple[str, str], OrderBlock] | Non
     return {(order.instance, order.ref_no): order for order in report.orders}
 
 
-def likely_text(order: OrderBlock | None) -> str:
+def public_likely_text(order: OrderBlock | None) -> str:
     """The page's "Likely by …" for an order, when the customers may see it (BUZ_FORECAST_PUBLIC)."""
-    if not settings.BUZ_FORECAST_PUBLIC or order is None or not order.likely_by or not order.eta:
-        return ""
-    if order.likely_by <= order.eta:
-        return ""
-    basis = order.forecast
-    return likely_words(order.likely_by, q_days=basis.q_days, line=basis.line, account=account_label(order.instance))
+    return likely_text(order) if settings.BUZ_FORECAST_PUBLIC and order is not None else ""
 
 
 def _statuses(order: OrderBlock | None) -> list[str]:
@@ -118,7 +113,7 @@ def moved_orders(
                 from_eta=(told or {}).get(record.pk, order_changes[0].from_eta),
                 to_eta=order_changes[-1].to_eta,
                 statuses=_statuses(block),
-                likely=likely_text(block),
+                likely=public_likely_text(block),
             )
         )
     return sorted(moved, key=lambda m: (m.to_eta, m.ref_no))
@@ -137,7 +132,7 @@ def due_orders(orders: dict[tuple[str, str], OrderBlock], *, today: date, is_gro
             relative=days_from_today(order.eta, today),
             overdue=order.eta < today,
             statuses=_statuses(order),
-            likely=likely_text(order),
+            likely=public_likely_text(order),
         )
         for order in due
     ]

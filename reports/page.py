@@ -23,8 +23,8 @@ from history.selectors import change_window_start
 from lib.clock import business_today
 from orders.filters import SEARCH_KEY, by_spelling
 from orders.rules import OrderBlock, ReportLine
-from orders.wording import days_from_today, format_date, likely_words, move_words, short_date, time_text, when_text
-from reports.report import Report, SourceInfo, account_label
+from orders.wording import days_from_today, format_date, move_words, short_date, time_text, when_text
+from reports.report import Report, SourceInfo, account_label, likely_text
 
 # A page holds whole orders: up to this many, and stops adding orders past this many lines.
 PAGE_MAX_ORDERS = 100
@@ -129,13 +129,7 @@ class ReportPage:
         return f"{move_words(order.previous_eta, order.eta)}, {days_from_today(order.eta_changed_on, self.today)}"
 
     def likely_text(self, order: OrderBlock) -> str:
-        """`Likely by Fri 19 Dec — 8 in 10 Shutters orders were ready within 7 days …`, when later than its ETA."""
-        if not self.forecast or not order.likely_by or not order.eta or order.likely_by <= order.eta:
-            return ""
-        basis = order.forecast
-        return likely_words(
-            order.likely_by, q_days=basis.q_days, line=basis.line, account=account_label(order.instance)
-        )
+        return likely_text(order) if self.forecast else ""
 
     @cached_property
     def content_version(self) -> str:

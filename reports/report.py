@@ -31,7 +31,7 @@ from odata.services import (
 )
 from orders.filters import ReportFilters, filter_options, filter_orders
 from orders.rules import OrderBlock, build_orders
-from orders.wording import clock_text, time_text
+from orders.wording import clock_text, likely_words, time_text
 from statuses.selectors import status_names_active
 
 
@@ -247,6 +247,15 @@ def _orders(results: list[FetchResult]) -> tuple[list[OrderBlock], str]:
 def account_label(instance: str) -> str:
     """The customer-facing name of a BuzManager account (BUZ_DD_LABEL, BUZ_CBR_LABEL)."""
     return settings.BUZ_ACCOUNT_LABELS.get(instance, instance)
+
+
+def likely_text(order: OrderBlock) -> str:
+    """`Likely by Fri 19 Dec — 8 in 10 Shutters orders were ready within 7 days …` when the forecast
+    is later than the order's ETA, else blank. Whether the reader may see it is the caller's to say."""
+    if not order.likely_by or not order.eta or order.likely_by <= order.eta or order.forecast is None:
+        return ""
+    basis = order.forecast
+    return likely_words(order.likely_by, q_days=basis.q_days, line=basis.line, account=account_label(order.instance))
 
 
 def describe_fetch(result: FetchResult, *, one_of_several: bool) -> str:

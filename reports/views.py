@@ -25,6 +25,7 @@ from customers.selectors import customer_or_404
 from customers.services import customer_record_view
 from lib.http import json_error
 from orders.filters import FilterError, ReportFilters, filter_query
+from reports.calendar_feed import calendar_links, calendar_response
 from reports.exports import EXPORT_TYPES, export_response
 from reports.extras import page_extras
 from reports.jobs import job_start_or_join
@@ -117,6 +118,11 @@ def _report_response(
         **_staff(staff_preview),
         "page_extras": page_extras(),
         "csrf_field": CSRF_SLOT,
+        "calendar": calendar_links(
+            request.build_absolute_uri(
+                reverse("customer-calendar", args=[report.obfuscated_id]) + (f"?{urlencode(query)}" if query else "")
+            )
+        ),
     }
     return render(request, "reports/report.html", context)
 
@@ -269,6 +275,23 @@ def customer_download(request: HttpRequest, obfuscated_id: str, fmt: str) -> Htt
     except ReportUnavailable as exc:
         return _unavailable_response(request, customer, exc)
     return export_response(request, fmt, report, customer=customer)
+
+
+@require_safe
+def customer_calendar(request: HttpRequest, obfuscated_id: str) -> HttpResponse:
+    """The customer's open orders as a calendar feed (reports.calendar_feed), filtered like the page.
+
+    Calendar apps ask again every hour or so and cannot follow a job: the same data as a download,
+    a 503 with Retry-After while a cold report is still being prepared, and a 304 when nothing changed.
+    """
+    customer = _customer_or_404(request, obfuscated_id)
+    filters = filters_from_query(request.GET)
+    try:
+        report = report_for_export(customer=customer, filters=filters)
+    except ReportUnavailable as exc:
+        return _unavailable_response(request, customer, exc)
+    page_url = request.build_absolute_uri(_with_query(request, customer.get_absolute_url()))
+    return calendar_response(request, report, customer=customer, page_url=page_url)
 
 
 def _wants_a_page(request: HttpRequest) -> bool:

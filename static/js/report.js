@@ -209,3 +209,11 @@ window.addEventListener("beforeprint", function () {
   if (form && !form.dataset.query) panel.open = false;
 
 })();
+
+// "Add to calendar": the feed's address is selected in one click, ready to copy.
+(function () {
+  "use strict";
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("[data-calendar-feed]")) event.target.select();
+  });
+})();
