@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         CLEARED_CACHE = "cleared the cache", "cleared the cache"
         PURGED_JOBS = "purged report jobs", "purged report jobs"
         PURGED_HISTORY = "purged ETA history", "purged ETA history"
+        IMPORTED_HISTORY = "imported ETA history", "imported ETA history"
         ADDED_UPDATES = "added e-mail updates", "added e-mail updates"
         CHANGED_UPDATES = "changed e-mail updates", "changed e-mail updates"
         REMOVED_UPDATES = "removed e-mail updates", "removed e-mail updates"

@@ -12,6 +12,9 @@ from buzeta.api.keys import ApiKeyError, api_key_create, api_key_revoke
 from buzeta.models import ApiKey
 from customers.admin import CustomerAdmin
 from customers.models import Customer
+from history.admin import reliability_chart
+from history.reliability import promise_reliability
+from history.selectors import customer_orders
 
 
 @admin.register(LogEntry)
@@ -72,8 +75,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class StaffCustomerAdmin(CustomerAdmin):
+    """The customer admin with what the floors above customers know of one: how its promises held."""
+
+    change_form_template = "admin/buzeta/customer_change_form.html"
+
     def preview_url(self, obj: Customer) -> str:
         return reverse("customer-preview", args=[obj.obfuscated_id])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self.get_object(request, object_id)
+        if customer is not None:
+            data = promise_reliability(orders=customer_orders(customer))
+            extra_context = {**(extra_context or {}), "reliability": {"data": data, "chart": reliability_chart(data)}}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 admin.site.unregister(User)

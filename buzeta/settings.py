@@ -370,6 +370,8 @@ REPORT_PAGE_CACHE_SECONDS = env_int("REPORT_PAGE_CACHE_SECONDS", 5, minimum=0)
 # cache entries' decoded rows, and the orders built from them, kept per data version.
 CACHE_ROWS_MEMO_LINES = env_int("CACHE_ROWS_MEMO_LINES", 150_000, minimum=0)
 REPORT_MEMO_LINES = env_int("REPORT_MEMO_LINES", 150_000, minimum=0)
+# How long a process keeps the forecast table (history.forecast) before reading the finished orders again.
+FORECAST_MEMO_SECONDS = env_int("FORECAST_MEMO_SECONDS", 600, minimum=0)
 VIEW_COUNT_FLUSH_SECONDS = env_int("VIEW_COUNT_FLUSH_SECONDS", 30, minimum=0)
 
 # Exports (README, "The report"): the fixed columns, then these upstream fields when

@@ -1,4 +1,5 @@
-"""ETA history in the admin: each order's dates (read-only), and where dates slip (role user and up)."""
+"""ETA history in the admin: each order's dates (read-only), where dates slip and how often promises held
+(role user and up)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.urls import path, reverse
 
 from customers.models import ACCOUNT_NAME_FIELDS, Customer
 from history.models import EtaChange, OrderEta
+from history.reliability import Reliability, promise_reliability
 from history.selectors import Slippage, slippage
 from odata.targets import INSTANCES
 
@@ -73,14 +75,46 @@ class OrderEtaAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         slippage_view = self.admin_site.admin_view(self.slippage_view)
-        return [path("slippage/", slippage_view, name="history_ordereta_slippage"), *super().get_urls()]
+        reliability_view = self.admin_site.admin_view(self.reliability_view)
+        return [
+            path("slippage/", slippage_view, name="history_ordereta_slippage"),
+            path("reliability/", reliability_view, name="history_ordereta_reliability"),
+            *super().get_urls(),
+        ]
+
+    def _chosen(self, request) -> tuple[str, str]:
+        """The account and production line a staff page is narrowed to (anything else: all)."""
+        instance = request.GET.get("instance", "") if request.GET.get("instance") in INSTANCES else ""
+        return instance, request.GET.get("line", "")[:120]
+
+    def _all_lines(self):
+        lines = OrderEta.objects.exclude(production_line="").order_by("production_line")
+        return lines.values_list("production_line", flat=True).distinct()
+
+    def reliability_view(self, request):
+        """How often first promises held: per account and production line, and by month."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        instance, line = self._chosen(request)
+        data = promise_reliability(instance=instance, production_line=line)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Promise reliability",
+            "opts": self.model._meta,
+            "data": data,
+            "chart": reliability_chart(data),
+            "instances": INSTANCES,
+            "instance": instance,
+            "line": line,
+            "all_lines": self._all_lines(),
+        }
+        return TemplateResponse(request, "admin/history/reliability.html", context)
 
     def slippage_view(self, request):
         """Where dates slip: changes per week by production line, and the orders that moved most."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        instance = request.GET.get("instance", "") if request.GET.get("instance") in INSTANCES else ""
-        line = request.GET.get("line", "")[:120]
+        instance, line = self._chosen(request)
         data = slippage(instance=instance, production_line=line)
         _attach_customer_links(data)
         context = {
@@ -92,10 +126,7 @@ class OrderEtaAdmin(admin.ModelAdmin):
             "instances": INSTANCES,
             "instance": instance,
             "line": line,
-            "all_lines": OrderEta.objects.exclude(production_line="")
-            .order_by("production_line")
-            .values_list("production_line", flat=True)
-            .distinct(),
+            "all_lines": self._all_lines(),
         }
         return TemplateResponse(request, "admin/history/slippage.html", context)
 
@@ -130,6 +161,29 @@ def slippage_chart(data: Slippage) -> dict:
     ]
     return {**CHART, "bars": bars, "labels": labels, "tallest": tallest, "axis_y": CHART["height"] - CHART["bottom"],
             "legend": list(colours.items())}  # fmt: skip
+
+
+def reliability_chart(data: Reliability) -> dict:
+    """One bar per month: the share of orders done by their first promise (0 to 100 %), as plain shapes."""
+    plot_height = CHART["height"] - CHART["bottom"] - CHART["top"]
+    axis_y = CHART["height"] - CHART["bottom"]
+    slot = (CHART["width"] - CHART["left"]) / max(len(data.months), 1)
+    bars, labels = [], []
+    for index, month in enumerate(data.months):
+        x = CHART["left"] + index * slot
+        name = f"{month.month:%b %Y}"
+        labels.append({"x": round(x + slot / 2, 1), "text": name})
+        if not month.finished:
+            continue
+        height = month.on_time_share * plot_height
+        bars.append({
+            "x": round(x + slot * 0.2, 1), "y": round(axis_y - height, 1), "width": round(slot * 0.6, 1),
+            "height": round(height, 1), "text_x": round(x + slot / 2, 1), "text_y": round(axis_y - height - 4, 1),
+            "share": f"{month.on_time_share:.0%}",
+            "title": f"{name}: {month.on_time} of {month.finished} on time ({month.on_time_share:.0%}); "
+                     f"median slip {month.median} days, 8 in 10 within {month.p80} days",
+        })  # fmt: skip
+    return {**CHART, "bars": bars, "labels": labels, "axis_y": axis_y, "mid_y": round(axis_y - plot_height / 2, 1)}
 
 
 def _attach_customer_links(data: Slippage) -> None:

@@ -13,12 +13,15 @@ The table of q is worked out once per report build (per data version), never per
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F
 
 from history.models import OrderEta
 from lib.clock import business_today
@@ -61,21 +64,50 @@ def bases_from(slips_by_line: dict[tuple[str, str], list[int]], *, min_orders: i
 
 
 def finished_slips(*, until: date, days: int, instance: str | None = None) -> dict[tuple[str, str], list[int]]:
-    """Slips (days) of orders done in the `days` before `until`, by (account, production line)."""
+    """Slips (days) of orders done in the `days` before `until`, by (account, production line).
+
+    Counted by the database, (account, line, slip) at a time: a busy factory's half year of
+    finished orders comes back as a few hundred rows, not tens of thousands."""
     done = OrderEta.objects.filter(done_on__gt=until - timedelta(days=days), done_on__lte=until)
     done = done.filter(first_eta__isnull=False)
     if instance:
         done = done.filter(instance=instance)
+    slip = ExpressionWrapper(F("done_on") - F("first_eta"), output_field=DurationField())
+    counted = done.values("instance", "production_line", slip=slip).annotate(orders=Count("id")).order_by()
     slips: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for account, line, done_on, first_eta in done.values_list("instance", "production_line", "done_on", "first_eta"):
-        slips[(account, line)].append((done_on - first_eta).days)
+    for row in counted.values_list("instance", "production_line", "slip", "orders"):
+        account, line, late, orders = row
+        slips[(account, line)] += [late.days] * orders
     return slips
 
 
+_table_lock = threading.Lock()
+_table_memo: dict[tuple, tuple[float, dict[tuple[str, str], Basis]]] = {}
+
+
 def forecast_table(today: date | None = None) -> dict[tuple[str, str], Basis]:
-    """The bases of every forecast now: one read of the finished orders in the window."""
-    slips = finished_slips(until=today or business_today(), days=settings.BUZ_FORECAST_DAYS)
-    return bases_from(slips, min_orders=settings.BUZ_FORECAST_MIN_ORDERS)
+    """The bases of every forecast now: one read of the finished orders in the window, kept by
+    the process for FORECAST_MEMO_SECONDS (half a year of finished orders barely moves in minutes,
+    and every customer's report build asks)."""
+    today = today or business_today()
+    key = (today, settings.BUZ_FORECAST_DAYS, settings.BUZ_FORECAST_MIN_ORDERS)
+    with _table_lock:
+        kept = _table_memo.get(key)
+        if kept and kept[0] > time.monotonic():
+            return kept[1]
+    slips = finished_slips(until=today, days=settings.BUZ_FORECAST_DAYS)
+    table = bases_from(slips, min_orders=settings.BUZ_FORECAST_MIN_ORDERS)
+    if settings.FORECAST_MEMO_SECONDS:
+        with _table_lock:
+            _table_memo.clear()  # one entry: yesterday's is never asked again
+            _table_memo[key] = (time.monotonic() + settings.FORECAST_MEMO_SECONDS, table)
+    return table
+
+
+def forecast_table_forget() -> None:
+    """Work the table out afresh next time (finished orders were just imported)."""
+    with _table_lock:
+        _table_memo.clear()
 
 
 def basis_for(table: dict[tuple[str, str], Basis], instance: str, lines: Iterable[str]) -> Basis | None:
@@ -98,22 +130,21 @@ def likely_by(eta: date | None, first_promised: date | None, basis: Basis | None
 
 
 @dataclass
-class BacktestLine:
-    instance: str
-    line: str
-    finished: int
-    on_time: int  # done on or before their first promise
-    slips: list[int]
-    forecast: int  # had a likely_by at their first promise
-    covered: int  # done by the date they would have been told to plan on
+class SlipStats:
+    """How a set of finished orders' first promises held."""
+
+    finished: int = 0
+    on_time: int = 0  # done on or before their first promise
+    slips: list[int] = field(default_factory=list)
+
+    def add(self, slip: int) -> None:
+        self.finished += 1
+        self.on_time += slip <= 0
+        self.slips.append(slip)
 
     @property
     def on_time_share(self) -> float:
         return self.on_time / self.finished if self.finished else 0.0
-
-    @property
-    def covered_share(self) -> float:
-        return self.covered / self.finished if self.finished else 0.0
 
     @property
     def median(self) -> int:
@@ -123,6 +154,18 @@ class BacktestLine:
     @property
     def p80(self) -> int:
         return nearest_rank(self.slips) if self.slips else 0
+
+
+@dataclass
+class BacktestLine(SlipStats):
+    instance: str = ""
+    line: str = ""
+    forecast: int = 0  # had a likely_by at their first promise
+    covered: int = 0  # done by the date they would have been told to plan on
+
+    @property
+    def covered_share(self) -> float:
+        return self.covered / self.finished if self.finished else 0.0
 
 
 def backtest(*, days: int | None = None, today: date | None = None) -> list[BacktestLine]:
@@ -139,19 +182,19 @@ def backtest(*, days: int | None = None, today: date | None = None) -> list[Back
         .order_by("done_on", "pk")
         .values_list("instance", "production_line", "first_eta", "done_on", "first_seen_at")
     )
+    tables: dict[date, dict[tuple[str, str], Basis]] = {}  # what the rule knew on each day an order was promised
     lines: dict[tuple[str, str], BacktestLine] = {}
     for instance, line, first_eta, done_on, first_seen_at in records:
         if done_on <= today - timedelta(days=days):
             continue
         promised_on = business_today(first_seen_at)
-        known = _done_before(records, before=promised_on, window=window)
-        basis = basis_for(bases_from(known, min_orders=settings.BUZ_FORECAST_MIN_ORDERS), instance, [line])
+        if promised_on not in tables:
+            known = _done_before(records, before=promised_on, window=window)
+            tables[promised_on] = bases_from(known, min_orders=settings.BUZ_FORECAST_MIN_ORDERS)
+        basis = basis_for(tables[promised_on], instance, [line])
         plan_on = likely_by(first_eta, first_eta, basis) or first_eta
-        result = lines.setdefault((instance, line), BacktestLine(instance, line, 0, 0, [], 0, 0))
-        slip = (done_on - first_eta).days
-        result.finished += 1
-        result.on_time += slip <= 0
-        result.slips.append(slip)
+        result = lines.setdefault((instance, line), BacktestLine(instance=instance, line=line))
+        result.add((done_on - first_eta).days)
         result.forecast += plan_on != first_eta
         result.covered += done_on <= plan_on
     return sorted(lines.values(), key=lambda r: (r.instance, r.line))

@@ -138,8 +138,9 @@ def run_command(name: str, *args, **options) -> tuple[str, int]:
     from django.core.management.base import CommandError
 
     out = StringIO()
+    options.setdefault("stderr", StringIO())
     try:
-        call_command(name, *args, stdout=out, stderr=StringIO(), **options)
+        call_command(name, *args, stdout=out, **options)
     except CommandError as exc:
         return out.getvalue() + str(exc), exc.returncode
     return out.getvalue(), 0

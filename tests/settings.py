@@ -19,5 +19,6 @@ VIEW_COUNT_FLUSH_SECONDS = 0
 REPORT_PAGE_CACHE_SECONDS = 0
 REPORT_MEMO_LINES = 0
 CACHE_ROWS_MEMO_LINES = 0
+FORECAST_MEMO_SECONDS = 0
 # Real hashers are slow on purpose; tests only need them to work.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,11 +5,16 @@ Kept with the operator's tools (`seed_demo`), not in the apps' services: nothing
 
 from __future__ import annotations
 
+import random
+from datetime import date, timedelta
+
 from django.db import transaction
 
 from audit.services import Actor
 from customers.models import Customer
 from customers.services import customer_create
+from history.importing import ImportResult, eta_history_import
+from odata.simulator.dataset import CUSTOMERS
 from statuses.models import StatusMapping
 from statuses.services import status_mapping_save
 
@@ -67,3 +72,46 @@ def statuses_seed_demo(*, actor: Actor) -> int:
             status_mapping_save(mapping=StatusMapping(odata_status=raw, custom_status=shown, active=True), actor=actor)
             added += 1
     return added
+
+
+# Six months of finished orders for the demo's forecasts and reliability page: how many days after
+# the first promise each production line's orders were done (mean, spread), as a factory's might be.
+DEMO_SLIP_PROFILES = {
+    "Roller Blinds": (1.0, 3.0),
+    "Venetians": (-2.0, 2.0),  # usually early: no "likely by" (8 in 10 done by the first date)
+    "Curtains": (2.0, 4.0),
+    "Roman Blinds": (3.0, 4.0),
+    "Shutters": (5.0, 6.0),  # imported panels: the latest and least predictable
+    "Awnings": (2.0, 5.0),
+    "Verticals": (0.5, 3.0),
+}
+DEMO_HISTORY_SEED = 20260607
+DEMO_ACCOUNTS = {"DESDR": "DD", "WATSO": "CBR"}
+
+
+def demo_history_rows(*, today: date, days: int = 182, per_line_per_week: int = 3) -> list[dict[str, str]]:
+    """Finished orders done over the `days` before `today`, as import_eta_history reads them."""
+    rng = random.Random(DEMO_HISTORY_SEED)
+    customers = {
+        instance: sorted(name for name, accounts in CUSTOMERS.items() if account in accounts)
+        for account, instance in DEMO_ACCOUNTS.items()
+    }
+    rows, ref_no = [], 480000
+    for instance, names in customers.items():
+        for line, (mean, spread) in DEMO_SLIP_PROFILES.items():
+            for _ in range(days * per_line_per_week // 7):
+                done = today - timedelta(days=rng.randint(1, days))
+                slip = round(rng.gauss(mean, spread))
+                ref_no += 1
+                rows.append({
+                    "Instance": instance, "RefNo": str(ref_no), "ProductionLine": line,
+                    "FirstPromised": (done - timedelta(days=slip)).isoformat(), "Done": done.isoformat(),
+                    "Customer": rng.choice(names),
+                })  # fmt: skip
+    return rows
+
+
+def history_seed_demo(*, actor: Actor, today: date) -> ImportResult:
+    """The demo's past finished orders, through the same import operators use (idempotent)."""
+    rows = demo_history_rows(today=today)
+    return eta_history_import(enumerate(rows, start=2), actor=actor, source="the demo", today=today)

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import Actor
-from buzeta.operations.demo import customers_seed_demo, statuses_seed_demo
+from buzeta.operations.demo import customers_seed_demo, history_seed_demo, statuses_seed_demo
+from lib.clock import business_today
 
 
 def _demo_password() -> str:
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         actor = Actor.for_command("seed_demo")
         if added := statuses_seed_demo(actor=actor):
             self.stdout.write(f"  added {added} demo status names (Admin → Status mappings)")
+        history = history_seed_demo(actor=actor, today=business_today())
+        self.stdout.write(f"  ETA history: {history.created} past finished orders added (forecasts, reliability)")
         for customer, created in customers_seed_demo(actor=actor):
             state = "created" if created else "exists "
             self.stdout.write(f"  {state} {customer.display_name:<26} {base_url}/{customer.obfuscated_id}")
