@@ -10,11 +10,9 @@ from django_q.models import Schedule
 from audit.services import Actor
 from buzeta.api.keys import ApiKeyError, api_key_create, api_key_revoke
 from buzeta.models import ApiKey
+from buzeta.staff.customer_page import customer_sections
 from customers.admin import CustomerAdmin
 from customers.models import Customer
-from history.admin import reliability_chart
-from history.reliability import promise_reliability
-from history.selectors import customer_orders
 
 
 @admin.register(LogEntry)
@@ -85,8 +83,7 @@ class StaffCustomerAdmin(CustomerAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         customer = self.get_object(request, object_id)
         if customer is not None:
-            data = promise_reliability(orders=customer_orders(customer))
-            extra_context = {**(extra_context or {}), "reliability": {"data": data, "chart": reliability_chart(data)}}
+            extra_context = {**(extra_context or {}), **customer_sections(customer)}
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -352,6 +352,8 @@ BUZ_ETA_HISTORY_DAYS = env_int("BUZ_ETA_HISTORY_DAYS", 400, minimum=30)
 BUZ_FORECAST_DAYS = env_int("BUZ_FORECAST_DAYS", 180, minimum=7)
 BUZ_FORECAST_MIN_ORDERS = env_int("BUZ_FORECAST_MIN_ORDERS", 20, minimum=1)
 BUZ_FORECAST_PUBLIC = env_bool("BUZ_FORECAST_PUBLIC", True)
+# Staff's day list (/staff/today) names open orders still without a date after this many days.
+BUZ_UNSCHEDULED_DAYS = env_int("BUZ_UNSCHEDULED_DAYS", 7, minimum=1)
 BUZ_PREWARM_AT = env_clock("BUZ_PREWARM_AT", "09:30")
 
 # E-mail alerts and the weekly digest (notifications/). Links in e-mails need the address

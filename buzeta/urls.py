@@ -51,6 +51,7 @@ urlpatterns = [
         name="staff-lookup",
     ),
     path("staff/lookup", staff_views.staff_lookup_search, name="staff-lookup-search"),
+    re_path(r"^staff/today/?$", staff_views.staff_today, name="staff-today"),
     re_path(rf"^staff/preview/{CUSTOMER_ID}/?$", report_views.customer_preview, name="customer-preview"),
     re_path(rf"^jobs/{JOB_ID}/?$", polling(report_views.job_status_json), name="job-status"),
     re_path(rf"^report/{JOB_ID}/?$", public(report_views.job_report_page), name="job-report"),

@@ -3,11 +3,14 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
@@ -15,8 +18,14 @@ from audit.services import Actor
 from customers.models import ACCOUNT_NAME_FIELDS, Customer
 from customers.prewarm import cache_prewarm
 from customers.selectors import customer_name_warnings, customers_fetch_state
-from customers.services import customer_delete, customer_regenerate_link, customer_save
+from customers.services import (
+    customer_delete,
+    customer_regenerate_link,
+    customer_save,
+    customer_use_known_name,
+)
 from odata.selectors import known_names
+from orders.wording import ago_words
 
 
 class KnownNameInput(forms.TextInput):
@@ -86,7 +95,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Data")
     def data(self, obj: Customer) -> str:
-        """How old its data is, and whether the last fetch worked."""
+        """How old its data is, whether the last fetch worked and found orders, and the one-click fix
+        for a name that matched nothing (a button of the list's own form, which carries the CSRF token)."""
         state = obj.fetch_state
         if not state.fetched_at:
             age = "none yet"
@@ -94,15 +104,55 @@ class CustomerAdmin(admin.ModelAdmin):
             age = "just fetched"
         else:
             age = f"{timesince(state.fetched_at, timezone.now(), depth=1)} old"
-        if state.problem:
-            return format_html('<span class="fetch-problem">{}</span><br>{}', state.problem, age)
-        return format_html('<span class="fetch-ok">OK</span><br>{}', age)
+        if not state.problem:
+            return format_html('<span class="fetch-ok">OK</span><br>{}', age)
+        fixes = format_html_join(
+            "",
+            '<br><button type="submit" class="button" formaction="{}" formmethod="post" name="use" value="{}">'
+            "Use “{}”</button>",
+            ((self.use_name_url(obj, u.instance), u.nearest, u.nearest) for u in state.unmatched if u.nearest),
+        )
+        return format_html('<span class="fetch-problem">{}</span><br>{}{}', state.problem, age, fixes)
+
+    def use_name_url(self, obj: Customer, instance: str) -> str:
+        return reverse("admin:customers_customer_use_name", args=[obj.pk, instance])
 
     @admin.display(description="Views", ordering="-last_viewed_at")
     def activity(self, obj: Customer) -> str:
         if not obj.last_viewed_at:
             return "never"
-        return format_html("{}<br>last {} ago", obj.view_count, timesince(obj.last_viewed_at, depth=1))
+        return format_html("{}<br>last {}", obj.view_count, ago_words(obj.last_viewed_at))
+
+    # --- the one-click name fix ------------------------------------------------------------------------
+
+    def get_urls(self):
+        use_name = self.admin_site.admin_view(self.use_name_view)
+        return [
+            path("<int:pk>/use-name/<str:instance>/", use_name, name="customers_customer_use_name"),
+            *super().get_urls(),
+        ]
+
+    def use_name_view(self, request, pk: int, instance: str):
+        """POST: put the named known name in place of the account's name that matched nothing, then fetch."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        customer = self.get_object(request, str(pk))
+        if customer is None or not self.has_change_permission(request, customer):
+            raise PermissionDenied
+        name = request.POST.get("use", "")
+        try:
+            customer_use_known_name(customer=customer, instance=instance, name=name, actor=Actor.for_user(request.user))
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            summary = cache_prewarm(actor=Actor.for_user(request.user), customers=[customer])
+            self.message_user(
+                request, f"{customer.display_name} now uses “{name}” for {instance}. {summary.describe()}"
+            )
+        back = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:customers_customer_changelist")
+        return redirect(back)
 
     def preview_url(self, obj: Customer) -> str:
         """Where staff see the customer's page as the customer does; blank here, where there is none.

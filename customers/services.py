@@ -6,13 +6,15 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import Actor, audit_record, audited_delete, audited_save
-from customers.models import Customer, display_name_from, new_obfuscated_id
+from customers.models import ACCOUNT_NAME_FIELDS, Customer, display_name_from, new_obfuscated_id
+from odata.selectors import known_names
 
 
 @transaction.atomic
@@ -135,3 +137,15 @@ def customer_free_display_name(name: str, *, exclude_pk: int | None = None) -> s
         suffix = f" ({number})"
         candidate = name[: 200 - len(suffix)] + suffix
     return candidate
+
+
+def customer_use_known_name(*, customer: Customer, instance: str, name: str, actor: Actor) -> Customer:
+    """Put a name BuzManager has sent us in place of one that matched nothing (staff's one click).
+
+    Only a name of the account's known names (the cache's lists) is taken: the click cannot write
+    anything else. ValidationError otherwise."""
+    known = known_names(instance)
+    pool = known.groups if customer.is_group else known.customers
+    if instance not in ACCOUNT_NAME_FIELDS or name not in pool:
+        raise ValidationError(f"“{name}” is not a name BuzManager has sent us for {instance}.")
+    return customer_update(customer=customer, actor=actor, **{ACCOUNT_NAME_FIELDS[instance]: name})

@@ -6,11 +6,18 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from customers.models import Customer
+from orders.wording import time_text
 
 # A subscription wants alerts, the digest or both (the check constraint below); what forms say otherwise.
 NOTHING_CHOSEN = "Choose at least one kind of e-mail."
 # Alerts for every move, or only for moves of two days or a week and more.
 MIN_DAYS_CHOICES = [(0, "any move"), (2, "2 days or more"), (7, "a week or more")]
+
+
+def masked_address(email: str) -> str:
+    """`n…@example.com`: enough for staff to tell addresses apart, not to read them."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
 
 
 def mailbox_of(email: str) -> str:
@@ -108,7 +115,12 @@ class Delivery(models.Model):
     SENDING, SENT, FAILED = "sending", "sent", "failed"
     STATUSES = [(SENDING, "sending"), (SENT, "sent"), (FAILED, "failed")]
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    # Kept when the address unsubscribes (the subscription goes, what it was sent stays, masked).
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    customer = models.ForeignKey(Customer, null=True, on_delete=models.CASCADE, related_name="+")
+    sent_to = models.CharField("to", max_length=260, blank=True, help_text="The address, masked.")
     kind = models.CharField(max_length=10, choices=KINDS)
     # What this e-mail covers: alerts a range of ETA change ids ("41-57"), digests their Monday,
     # confirmations the request's number and the choices asked for.
@@ -134,7 +146,17 @@ class Delivery(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_retry_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.period} ({self.status})"
+        """`Date-change alert to a…@builder.example, 7 Dec 2026, 9:14 pm: sent`."""
+        return f"{self.get_kind_display().capitalize()} to {self.sent_to or 'a removed address'}, " + (
+            f"{time_text(self.created_at)}: {self.get_status_display()}"
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        # Who it was for, from its subscription while there is one: kept after an unsubscribe.
+        if self.subscription is not None:
+            self.customer_id = self.customer_id or self.subscription.customer_id
+            self.sent_to = self.sent_to or masked_address(self.subscription.email)
+        super().save(*args, **kwargs)
 
 
 class ToldDate(models.Model):

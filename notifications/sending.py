@@ -37,7 +37,7 @@ from notifications.messages import (
     due_orders,
     moved_orders,
 )
-from notifications.models import Delivery, Subscription, ToldDate
+from notifications.models import Delivery, Subscription, ToldDate, masked_address
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,10 @@ def _purge(now: datetime) -> None:
 
 def _send_retries(now: datetime, summary: SendSummary, orders: _OrdersByCustomer) -> None:
     due = Delivery.objects.filter(
-        status=Delivery.FAILED, next_attempt_at__lte=now, subscription__paused_at__isnull=True
+        status=Delivery.FAILED,
+        next_attempt_at__lte=now,
+        subscription__isnull=False,
+        subscription__paused_at__isnull=True,
     ).select_related("subscription__customer")
     for delivery in due:
         claimed = Delivery.objects.filter(pk=delivery.pk, status=Delivery.FAILED, attempts=delivery.attempts).update(
@@ -361,12 +364,6 @@ def _send_digests(
         delivery = _claim(subscription, kind=Delivery.DIGEST, period=period, items=0)
         if delivery is not None:
             _deliver(delivery, build, summary)
-
-
-def masked_address(email: str) -> str:
-    """`n…@example.com`: enough for an operator to tell addresses apart, not to read them."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}…@{domain}"
 
 
 def _plan(subscription: Subscription, kind: str, message: EmailMultiAlternatives) -> str:

@@ -17,7 +17,9 @@ class UpstreamCache(models.Model):
     is_group = models.BooleanField(default=False)
     rows = models.JSONField(default=list)
     row_count = models.PositiveIntegerField(default=0)
-    order_count = models.PositiveIntegerField(default=0, help_text="Distinct order numbers in the rows.")
+    order_count = models.PositiveIntegerField(
+        default=0, help_text="Open orders in the rows, counted as the customer's page counts them."
+    )
     customer_names = models.JSONField(
         default=list, blank=True, help_text="BuzManager's Customer names in the rows (staff name checks)."
     )

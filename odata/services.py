@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from lib.clock import business_now
+from lib.clock import business_now, business_tz
 from lib.memo import WeightedMemo
 from odata.client import get_client
 from odata.errors import ODataError, UpstreamUnavailable, error_from_kind
@@ -36,6 +36,7 @@ from odata.leases import lease_acquire, lease_release, lease_renewer, lease_wait
 from odata.models import UpstreamCache
 from odata.signals import live_rows_fetched
 from odata.targets import FetchTarget, cache_key
+from orders.rules import open_order_count
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,9 @@ def _fetch_live(target: FetchTarget, key: str, *, renew: Callable[[], None]) -> 
             "is_group": target.is_group,
             "rows": rows,
             "row_count": len(rows),
-            "order_count": len({str(row.get("RefNo")) for row in rows if row.get("RefNo") is not None}),
+            "order_count": open_order_count(
+                rows, instance=target.instance, tz=business_tz(), finished_statuses=settings.BUZ_FINISHED_STATUSES
+            ),
             "customer_names": sorted({name.strip() for row in rows if isinstance(name := row.get("Customer"), str)}),
             "fetched_at": now,
             "last_attempt_at": now,

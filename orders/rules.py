@@ -263,13 +263,26 @@ def said_facts(
     return _facts(zip(said, repeat(None)), texts, tz, kinds, today, instance)[0]
 
 
+def open_order_count(
+    rows: Sequence[Mapping[str, Any]], *, instance: str, tz: tzinfo, finished_statuses: Iterable[str]
+) -> int:
+    """How many open orders one account's rows hold, by the rule `build_orders` keeps them with (every
+    order not finished): the number staff lists show is the number the customer's page shows."""
+    said = rows_said(rows, instance=instance)
+    facts = said_facts(said, tz=tz, finished_statuses=finished_statuses, instance=instance, texts=Memo(text))
+    return sum(1 for order in facts if not order.finished)
+
+
 def _order_number_texts(said: Iterable[tuple], texts: Memo) -> None:
     """Put the texts of the order numbers in `said` into `texts`, at C speed for the usual strings.
 
     Nearly every RefNo is a string, whose text is str.strip; a number or null among them
     is left to the memo.
     """
-    spellings = set(map(_FIRST, said))
+    try:
+        spellings = set(map(_FIRST, said))
+    except TypeError:  # an unhashable order number (a broken row): the memo makes each text as asked
+        return
     with contextlib.suppress(TypeError):
         texts.update(zip(spellings, map(str.strip, spellings), strict=True))
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.conf import settings
+from django.utils import timezone
 
 from lib.clock import business_now, business_today
 
@@ -77,6 +78,21 @@ def time_text(moment: datetime, *, with_day: bool = True) -> str:
     """`23 Nov 2026, 9:30 am` (or `9:30 am`) in the business time zone."""
     local = business_now(moment)
     return f"{format_date(local.date())}, {clock_text(local)}" if with_day else clock_text(local)
+
+
+def ago_words(moment: datetime, now: datetime | None = None) -> str:
+    """`just now`, `5 minutes ago`, `3 hours ago`, `2 days ago`, then the date (`23 Nov 2026`): how long
+    ago, for staff lists, never "0 minutes ago"."""
+    seconds = ((now or timezone.now()) - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = int(seconds // size)
+            if unit == "day" and count > 30:
+                return format_date(business_now(moment).date())
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
 
 
 def when_text(moment: datetime) -> str:

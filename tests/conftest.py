@@ -100,10 +100,13 @@ def make_customer(db):
 
 def cache_rows(customer, rows: list[dict], *, fetched_at=None, instance: str = "DD"):
     """The customer's cached copy in one account, as a fetch would have left it (fetched now unless said)."""
+    from django.conf import settings
     from django.utils import timezone
 
+    from lib.clock import business_tz
     from odata.models import UpstreamCache
     from odata.targets import cache_key
+    from orders.rules import open_order_count
 
     target = next(t for t in customer.fetch_targets if t.instance == instance)
     entry, _ = UpstreamCache.objects.update_or_create(
@@ -114,6 +117,9 @@ def cache_rows(customer, rows: list[dict], *, fetched_at=None, instance: str = "
             "is_group": target.is_group,
             "rows": rows,
             "row_count": len(rows),
+            "order_count": open_order_count(
+                rows, instance=instance, tz=business_tz(), finished_statuses=settings.BUZ_FINISHED_STATUSES
+            ),
             "fetched_at": fetched_at or timezone.now(),
         },
     )

@@ -1,9 +1,11 @@
-"""Staff pages outside the admin: sign-in doors and the order lookups (the customer preview is the reports' page)."""
+"""Staff pages outside the admin: sign-in doors, the day's worklist and the order lookups (the customer preview
+is the reports' page)."""
 
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
 from audit.roles import staff_role_required
+from buzeta.staff.today import today_worklist
 from odata.client import get_client
 from odata.errors import ODataError
 from odata.targets import INSTANCES
@@ -77,6 +80,19 @@ def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str
         "rows": table,
     }
     return render(request, "staff/lookup.html", context)
+
+
+@require_safe
+@staff_role_required
+def staff_today(request: HttpRequest) -> HttpResponse:
+    """Customer service's day: late, moved, unscheduled and likely-late orders, customers to call, e-mails."""
+    context = {
+        **admin.site.each_context(request),
+        "title": "Today",
+        "today": today_worklist(),
+        "unscheduled_heading": f"No date yet, {settings.BUZ_UNSCHEDULED_DAYS} days and more after we first saw them",
+    }
+    return render(request, "staff/today.html", context)
 
 
 @require_safe
