@@ -115,3 +115,20 @@ def customer_name_warnings(customer: Customer) -> list[str]:
             f"so this customer's page may be empty.{hint}"
         )
     return warnings
+
+
+class CustomerIndex:
+    """Whose an order is, from what ETA history keeps of it: the customer whose fetch last returned it
+    (a group's orders come through the group), else the customer of its BuzManager name. All
+    customers are read once (one query), however many orders are asked about."""
+
+    def __init__(self, customers: Iterable[Customer] | None = None) -> None:
+        self.by_key: dict[str, Customer] = {}
+        self.by_name: dict[tuple[str, str], Customer] = {}
+        for customer in Customer.objects.all() if customers is None else customers:
+            for target in customer.fetch_targets:
+                self.by_key[cache_key(target)] = customer
+                self.by_name.setdefault((target.instance, target.name.casefold()), customer)
+
+    def of(self, instance: str, customer_name: str, seen_by: str = "") -> Customer | None:
+        return self.by_key.get(seen_by) or self.by_name.get((instance, customer_name.casefold()))

@@ -5,28 +5,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from customers.models import ACCOUNT_NAME_FIELDS, Customer
-from history.models import EtaChange, OrderEta
+from customers.selectors import CustomerIndex
+from history.models import OrderEta
 from history.reliability import Reliability, promise_reliability
 from history.selectors import Slippage, slippage
-from odata.targets import INSTANCES
-
-
-class EtaChangeInline(admin.TabularInline):
-    model = EtaChange
-    fields = ["detected_at", "from_eta", "to_eta", "days", "production_line"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["-detected_at"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+from odata.targets import INSTANCES, key_words
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -50,14 +38,13 @@ class OpenFilter(admin.SimpleListFilter):
 class OrderEtaAdmin(admin.ModelAdmin):
     """Each order's promised dates and their history; written only by live fetches."""
 
-    list_display = ["ref_no", "instance", "customer_name", "production_line", "first_eta", "current_eta",
-                    "days_moved", "eta_changed_at", "closed_at"]  # fmt: skip
+    # Five columns, key first: the list fits 1280 px beside the admin's sidebars.
+    list_display = ["order", "customer_name", "production_line", "dates", "state"]
     list_filter = [OpenFilter, "instance", "production_line"]
     search_fields = ["ref_no", "customer_name"]
-    readonly_fields = ["instance", "ref_no", "customer_name", "production_line", "first_eta", "current_eta",
-                       "previous_eta", "first_seen_at", "eta_changed_at", "closed_at", "seen_by"]  # fmt: skip
-    exclude = ["customer_key"]
-    inlines = [EtaChangeInline]
+    fields = ["instance", "ref_no", "customer_name", "production_line", "first_eta", "current_eta", "previous_eta",
+              "done_on", "first_seen_at", "eta_changed_at", "closed_at", "fetched_by", "moves"]  # fmt: skip
+    readonly_fields = fields
     show_full_result_count = False  # no COUNT(*) over every order ever seen
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -69,9 +56,45 @@ class OrderEtaAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="days moved")
-    def days_moved(self, obj: OrderEta) -> int:
-        return obj.days_moved
+    @admin.display(description="Order", ordering="ref_no")
+    def order(self, obj: OrderEta) -> str:
+        return f"{obj.instance} {obj.ref_no}"
+
+    @admin.display(description="First promised → now", ordering="current_eta")
+    def dates(self, obj: OrderEta) -> str:
+        first, now = obj.first_eta, obj.current_eta
+        if not now:
+            return "no date yet"
+        if not first or first == now:
+            return f"{now:%a %-d %b %Y}"
+        return f"{first:%-d %b} → {now:%a %-d %b %Y} ({obj.days_moved:+d} days)"
+
+    @admin.display(description="State", ordering="closed_at")
+    def state(self, obj: OrderEta) -> str:
+        if obj.closed_at:
+            return f"closed {obj.closed_at:%-d %b %Y}"
+        return f"open, done {obj.done_on:%-d %b}" if obj.done_on else "open"
+
+    @admin.display(description="Last returned by")
+    def fetched_by(self, obj: OrderEta) -> str:
+        return key_words(obj.seen_by)
+
+    @admin.display(description="Moves")
+    def moves(self, obj: OrderEta) -> str:
+        changes = obj.changes.order_by("detected_at")
+        if not changes:
+            return "None: still the first date promised."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:+d}</td></tr>",
+            ((timezone.localtime(c.detected_at).strftime("%-d %b %Y, %-I:%M %p"), c.from_eta, c.to_eta, c.days)
+             for c in changes),
+        )  # fmt: skip
+        return format_html(
+            '<table><thead><tr><th scope="col">Seen</th><th scope="col">From</th><th scope="col">To</th>'
+            '<th scope="col">Days</th></tr></thead><tbody>{}</tbody></table>',
+            rows,
+        )
 
     def get_urls(self):
         slippage_view = self.admin_site.admin_view(self.slippage_view)
@@ -187,17 +210,9 @@ def reliability_chart(data: Reliability) -> dict:
 
 
 def _attach_customer_links(data: Slippage) -> None:
-    """Give each most-moved order `customer_url`: the admin page of the customer it belongs to, if known."""
-    # Ignoring case, as history matches names (its customer_key is folded).
-    names = {order.customer_name.casefold() for order in data.most_moved if order.customer_name}
-    lowered = {f"{field}_lower": Lower(field) for field in ACCOUNT_NAME_FIELDS.values()}
-    matching = Q(pk__in=[])
-    for key in lowered:
-        matching |= Q(**{f"{key}__in": names})
-    by_name = {}
-    for customer in Customer.objects.annotate(**lowered).filter(matching) if names else []:
-        for instance, name in customer.account_names.items():
-            by_name[(instance, name.casefold())] = customer.pk
+    """Give each most-moved order `customer_url`: the admin page of the customer it belongs to, if known
+    (a group member's order, its group's)."""
+    index = CustomerIndex()
     for order in data.most_moved:
-        pk = by_name.get((order.instance, order.customer_name.casefold()))
-        order.customer_url = reverse("admin:customers_customer_change", args=[pk]) if pk else ""
+        customer = index.of(order.instance, order.customer_name, order.seen_by)
+        order.customer_url = reverse("admin:customers_customer_change", args=[customer.pk]) if customer else ""

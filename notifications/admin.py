@@ -50,7 +50,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = [StateFilter, "alerts", "digest"]
     list_select_related = ["customer"]
     search_fields = ["email", "customer__display_name"]
-    autocomplete_fields = ["customer"]
     readonly_fields = [
         "customer",
         "email",

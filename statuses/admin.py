@@ -16,11 +16,20 @@ from statuses.services import (
 @admin.register(StatusMapping)
 class StatusMappingAdmin(admin.ModelAdmin):
     audited_by_services = ("save", "delete")  # the services record these on the audit trail
-    list_display = ["odata_status", "custom_status", "active", "updated_at"]
-    list_editable = ["custom_status", "active"]
-    list_filter = ["active"]
+    list_display = ["odata_status", "custom_status", "active", "ready"]
+    list_editable = ["custom_status", "active", "ready"]
+    list_filter = ["active", "ready"]
     search_fields = ["odata_status", "custom_status"]
     change_list_template = "admin/statuses/statusmapping/change_list.html"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # The list's inline inputs have no <label>: each says what it is to a screen reader.
+        if field is not None and db_field.name in self.list_editable:
+            field.widget.attrs.setdefault("aria-label", str(db_field.verbose_name))
+            if db_field.name == "custom_status":
+                field.widget.attrs.setdefault("size", 28)
+        return field
 
     # Every edit (the form and the list's inline edits) goes through the services, which record who did it.
     def save_model(self, request, obj, form, change):

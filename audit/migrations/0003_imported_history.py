@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_closed_vocabularies'),
+        ("audit", "0002_closed_vocabularies"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('created', 'created'), ('changed', 'changed'), ('deleted', 'deleted'), ('regenerated link', 'regenerated link'), ('revoked', 'revoked'), ('prewarmed', 'prewarmed'), ('refreshed statuses', 'refreshed statuses'), ('cleared the cache', 'cleared the cache'), ('purged report jobs', 'purged report jobs'), ('purged ETA history', 'purged ETA history'), ('imported ETA history', 'imported ETA history'), ('added e-mail updates', 'added e-mail updates'), ('changed e-mail updates', 'changed e-mail updates'), ('removed e-mail updates', 'removed e-mail updates'), ('paused e-mail updates', 'paused e-mail updates'), ('resumed e-mail updates', 'resumed e-mail updates')], max_length=60),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "created"),
+                    ("changed", "changed"),
+                    ("deleted", "deleted"),
+                    ("regenerated link", "regenerated link"),
+                    ("revoked", "revoked"),
+                    ("prewarmed", "prewarmed"),
+                    ("refreshed statuses", "refreshed statuses"),
+                    ("cleared the cache", "cleared the cache"),
+                    ("purged report jobs", "purged report jobs"),
+                    ("purged ETA history", "purged ETA history"),
+                    ("imported ETA history", "imported ETA history"),
+                    ("added e-mail updates", "added e-mail updates"),
+                    ("changed e-mail updates", "changed e-mail updates"),
+                    ("removed e-mail updates", "removed e-mail updates"),
+                    ("paused e-mail updates", "paused e-mail updates"),
+                    ("resumed e-mail updates", "resumed e-mail updates"),
+                ],
+                max_length=60,
+            ),
         ),
     ]

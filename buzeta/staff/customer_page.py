@@ -23,8 +23,7 @@ def customer_sections(customer: Customer) -> dict:
     whose date moved lately, and how its promises held."""
     state = customers_fetch_state([customer])[customer.pk]
     subscribers = [
-        {"address": masked_address(s.email), "subscription": s}
-        for s in customer.subscriptions.order_by("created_at")
+        {"address": masked_address(s.email), "subscription": s} for s in customer.subscriptions.order_by("created_at")
     ]
     since = timezone.now() - timedelta(days=settings.BUZ_ETA_CHANGE_DAYS)
     moves = list(eta_changes_for_customer(customer, since=since)[:SHOWN])

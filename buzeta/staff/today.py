@@ -16,13 +16,12 @@ from django.db.models import Count, F, Q, Sum, Window
 from django.utils import timezone
 
 from customers.models import Customer
-from customers.selectors import UnmatchedName, customers_fetch_state
+from customers.selectors import CustomerIndex, UnmatchedName, customers_fetch_state
 from history.forecast import basis_for, forecast_table, likely_by
 from history.models import EtaChange, OrderEta
 from lib.clock import business_today, business_tz
 from notifications.models import Delivery, Subscription
 from notifications.sending import MAX_FAILURES
-from odata.targets import cache_key
 from orders.wording import short_date, time_text
 
 LIST_LIMIT = 200
@@ -41,7 +40,7 @@ class OrderRow:
     first_eta: date | None
     detail: str = ""  # "3 days late", "7 days later", "likely by Sat 19 Dec"
     seen_by: str = ""  # the cache key of the fetch that last returned it
-    customer: Customer | None = None  # ours, when we know whose it is (_Owners)
+    customer: Customer | None = None  # ours, when we know whose it is (CustomerIndex)
 
 
 @dataclass
@@ -73,15 +72,15 @@ def today_worklist(*, now: datetime | None = None) -> Today:
     now = now or timezone.now()
     day = business_today(now)
     customers = list(Customer.objects.all())
-    owners = _Owners(customers)
+    owners = CustomerIndex(customers)
     emails = Delivery.objects.filter(created_at__gte=datetime.combine(day, time(0), tzinfo=business_tz()))
     emails = list(emails.select_related("customer").order_by("-created_at"))
     return Today(
         day=day,
-        overdue=owners.name(_overdue(day)),
-        moved_later=owners.name(_moved_later(now)),
-        unscheduled=owners.name(_unscheduled(now)),
-        likely_late=owners.name(_likely_late(day)),
+        overdue=_named(_overdue(day), owners),
+        moved_later=_named(_moved_later(now), owners),
+        unscheduled=_named(_unscheduled(now), owners),
+        likely_late=_named(_likely_late(day), owners),
         customers=_customers_needing_attention(customers, now),
         sent_today=sum(1 for e in emails if e.status == Delivery.SENT),
         failed_today=[e for e in emails if e.status == Delivery.FAILED],
@@ -151,23 +150,10 @@ def _likely_late(day: date) -> OrderList:
     return OrderList(rows, total)
 
 
-class _Owners:
-    """Whose an order is: the customer whose fetch last returned it, else the one of its BuzManager name."""
-
-    def __init__(self, customers: list[Customer]) -> None:
-        self.by_key: dict[str, Customer] = {}
-        self.by_name: dict[tuple[str, str], Customer] = {}
-        for customer in customers:
-            for target in customer.fetch_targets:
-                self.by_key[cache_key(target)] = customer
-                self.by_name.setdefault((target.instance, target.name.casefold()), customer)
-
-    def name(self, orders: OrderList) -> OrderList:
-        for row in orders.rows:
-            row.customer = self.by_key.get(row.seen_by) or self.by_name.get(
-                (row.instance, row.customer_name.casefold())
-            )
-        return orders
+def _named(orders: OrderList, owners: CustomerIndex) -> OrderList:
+    for row in orders.rows:
+        row.customer = owners.of(row.instance, row.customer_name, row.seen_by)
+    return orders
 
 
 def _customers_needing_attention(customers: list[Customer], now: datetime) -> list[CustomerRow]:

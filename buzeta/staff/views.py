@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
 from audit.roles import staff_role_required
+from buzeta.staff.lookup import lookup_table
 from buzeta.staff.today import today_worklist
 from odata.client import get_client
 from odata.errors import ODataError
@@ -67,8 +68,7 @@ def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str
     except ODataError as exc:
         context = {**admin.site.each_context(request), "title": title, "message": upstream_message(exc)}
         return render(request, "staff/lookup_unavailable.html", context, status=exc.http_status)
-    columns = sorted({key for row in rows for key in row})
-    table = [["" if row.get(c) is None else row.get(c) for c in columns] for row in rows]
+    columns, table = lookup_table(rows)
     context = {
         **admin.site.each_context(request),  # the admin's header, sidebar and user tools
         "title": title,
@@ -78,6 +78,7 @@ def staff_lookup(request: HttpRequest, lookup: str, instance: str, order_no: str
         "order_no": order_no,
         "columns": columns,
         "rows": table,
+        "tz_name": settings.BUZ_TIMEZONE,
     }
     return render(request, "staff/lookup.html", context)
 
