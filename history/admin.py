@@ -105,53 +105,48 @@ class OrderEtaAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _chosen(self, request) -> tuple[str, str]:
-        """The account and production line a staff page is narrowed to (anything else: all)."""
+    def _history_page(self, request, *, title: str, template: str, build):
+        """A staff page of history narrowed to an account and a production line (anything else: all):
+        `build(instance, line)` gives the page's data and chart."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         instance = request.GET.get("instance", "") if request.GET.get("instance") in INSTANCES else ""
-        return instance, request.GET.get("line", "")[:120]
-
-    def _all_lines(self):
+        line = request.GET.get("line", "")[:120]
+        data, chart = build(instance, line)
         lines = OrderEta.objects.exclude(production_line="").order_by("production_line")
-        return lines.values_list("production_line", flat=True).distinct()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "data": data,
+            "chart": chart,
+            "instances": INSTANCES,
+            "instance": instance,
+            "line": line,
+            "all_lines": lines.values_list("production_line", flat=True).distinct(),
+        }
+        return TemplateResponse(request, template, context)
 
     def reliability_view(self, request):
         """How often first promises held: per account and production line, and by month."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        instance, line = self._chosen(request)
-        data = promise_reliability(instance=instance, production_line=line)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Promise reliability",
-            "opts": self.model._meta,
-            "data": data,
-            "chart": reliability_chart(data),
-            "instances": INSTANCES,
-            "instance": instance,
-            "line": line,
-            "all_lines": self._all_lines(),
-        }
-        return TemplateResponse(request, "admin/history/reliability.html", context)
+
+        def build(instance, line):
+            data = promise_reliability(instance=instance, production_line=line)
+            return data, reliability_chart(data)
+
+        return self._history_page(
+            request, title="Promise reliability", template="admin/history/reliability.html", build=build
+        )
 
     def slippage_view(self, request):
         """Where dates slip: changes per week by production line, and the orders that moved most."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        instance, line = self._chosen(request)
-        data = slippage(instance=instance, production_line=line)
-        _attach_customer_links(data)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Where ETAs slip",
-            "opts": self.model._meta,
-            "data": data,
-            "chart": slippage_chart(data),
-            "instances": INSTANCES,
-            "instance": instance,
-            "line": line,
-            "all_lines": self._all_lines(),
-        }
-        return TemplateResponse(request, "admin/history/slippage.html", context)
+
+        def build(instance, line):
+            data = slippage(instance=instance, production_line=line)
+            _attach_customer_links(data)
+            return data, slippage_chart(data)
+
+        return self._history_page(request, title="Where ETAs slip", template="admin/history/slippage.html", build=build)
 
 
 # Colour-blind-safe palette (Okabe-Ito); each bar also has a <title> and the table below repeats the numbers.
